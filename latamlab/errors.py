@@ -1,0 +1,45 @@
+"""Errores de latamlab: una línea en español con lo recibido, lo permitido y cómo arreglarlo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["LatamlabError", "ConfigError", "DataError", "DataProblem"]
+
+
+class LatamlabError(Exception):
+    """Error base de latamlab; su mensaje ya está listo para mostrarse a quien aprende."""
+
+
+class ConfigError(LatamlabError, ValueError):
+    """Un argumento o una variable de entorno tiene un valor no permitido."""
+
+
+@dataclass(frozen=True)
+class DataProblem:
+    """Un problema en un archivo de datos, con su ubicación y la forma de arreglarlo.
+
+    Args:
+        path: archivo donde está el problema.
+        line: número de línea (1 en adelante) o ``None`` si afecta al archivo entero.
+        what: qué está mal.
+        fix: cómo arreglarlo.
+    """
+
+    path: Path | str
+    line: int | None
+    what: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else f"{self.path}"
+        return f"{where}: {self.what} — {self.fix}"
+
+
+class DataError(LatamlabError, ValueError):
+    """Un archivo de datos está mal formado; el mensaje nombra archivo y línea."""
+
+    def __init__(self, problem: DataProblem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
