@@ -1,0 +1,125 @@
+"""Precisiones de carga y la receta QLoRA en 4 bits. Se enseña en los cuadernos 00 y 01.
+
+La receta se declara entera en `QLORA_NF4` en lugar de heredar los valores por defecto de
+`BitsAndBytesConfig` (que, por ejemplo, usa fp4 y calcula en fp32 si no le dices nada).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import torch
+
+from latamlab.errors import ConfigError
+
+__all__ = [
+    "Precision",
+    "PRECISIONS",
+    "QuantPreset",
+    "QLORA_NF4",
+    "FP4_PRESET",
+    "check_precision",
+    "native_bf16",
+    "compute_dtype_for",
+    "torch_dtype_for",
+    "bnb_config",
+]
+
+Precision = Literal["nf4", "fp4", "int8", "bf16", "fp16", "fp32"]
+PRECISIONS: tuple[str, ...] = get_args(Precision)
+
+
+@dataclass(frozen=True)
+class QuantPreset:
+    """Receta de cuantización en 4 bits de bitsandbytes.
+
+    Args:
+        quant_type: tipo de dato de 4 bits: ``nf4`` (NormalFloat, del artículo QLoRA) o ``fp4``.
+        double_quant: cuantiza también las constantes de escala (ahorra ~0,37 bits por parámetro).
+        quant_storage: tipo en que se guardan los bloques empaquetados.
+    """
+
+    quant_type: Literal["nf4", "fp4"]
+    double_quant: bool
+    quant_storage: torch.dtype = torch.uint8
+
+    def __post_init__(self) -> None:
+        if self.quant_type not in ("nf4", "fp4"):
+            raise ConfigError(f"`quant_type` debe ser nf4 o fp4; recibí {self.quant_type!r}.")
+
+
+QLORA_NF4 = QuantPreset(quant_type="nf4", double_quant=True)
+"""La receta del artículo QLoRA (Dettmers et al., 2023): NF4 + doble cuantización."""
+
+FP4_PRESET = QuantPreset(quant_type="fp4", double_quant=True)
+"""Igual que `QLORA_NF4` pero con FP4, para comparar en el cuaderno 01."""
+
+
+def check_precision(precision: str) -> Precision:
+    """Valida `precision` y la devuelve normalizada.
+
+    Raises:
+        ConfigError: si no es una de nf4, fp4, int8, bf16, fp16, fp32.
+    """
+    value = str(precision).strip().lower()
+    if value not in PRECISIONS:
+        raise ConfigError(f"`precision` debe ser una de {', '.join(PRECISIONS)}; recibí {precision!r}.")
+    return value  # type: ignore[return-value]
+
+
+def native_bf16(device: torch.device | str) -> bool:
+    """bf16 nativo: en CUDA exige capacidad ≥ 8.0 (una T4 es 7.5 y solo lo emula); en CPU, sí."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.get_device_capability(device) >= (8, 0)
+    return True
+
+
+def compute_dtype_for(device: torch.device | str) -> torch.dtype:
+    """Tipo de cálculo para capas de 4 bits: bf16 donde es nativo, fp16 en GPU sin bf16 (T4)."""
+    return torch.bfloat16 if native_bf16(device) else torch.float16
+
+
+def torch_dtype_for(precision: Precision, device: torch.device | str) -> torch.dtype:
+    """Tipo de los pesos no cuantizados (o de todos, si la precisión es de 16/32 bits).
+
+    Si pides bf16 en una GPU sin bf16 nativo, avisa y usa fp16.
+    """
+    if precision == "fp32":
+        return torch.float32
+    if precision == "fp16":
+        return torch.float16
+    if precision == "bf16" and not native_bf16(device):
+        warnings.warn(
+            "Esta GPU no tiene bf16 nativo (capacidad < 8.0, por ejemplo una T4): uso fp16 en su lugar.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return torch.float16
+    return compute_dtype_for(device)
+
+
+def bnb_config(precision: Precision, device: torch.device | str, preset: QuantPreset | None = None):
+    """`BitsAndBytesConfig` explícito para nf4, fp4 o int8; ``None`` para 16/32 bits.
+
+    Args:
+        precision: precisión pedida.
+        device: dispositivo donde se calculará.
+        preset: receta de 4 bits; por defecto `QLORA_NF4` o `FP4_PRESET` según `precision`.
+    """
+    from transformers import BitsAndBytesConfig
+
+    if precision == "int8":
+        return BitsAndBytesConfig(load_in_8bit=True)
+    if precision not in ("nf4", "fp4"):
+        return None
+    preset = preset or (QLORA_NF4 if precision == "nf4" else FP4_PRESET)
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type=preset.quant_type,
+        bnb_4bit_use_double_quant=preset.double_quant,
+        bnb_4bit_compute_dtype=compute_dtype_for(device),
+        bnb_4bit_quant_storage=preset.quant_storage,
+    )
