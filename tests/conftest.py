@@ -1,0 +1,29 @@
+"""Configuración común de las pruebas: sin hub, modelos locales preparados una vez por sesión."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import pytest  # noqa: E402
+
+from latamlab.quiet import quiet_libraries  # noqa: E402
+
+quiet_libraries()
+
+
+@pytest.fixture(scope="session")
+def smol_dir():
+    """Carpeta del modelo del modo cpu (SmolLM2-135M-Instruct convertido desde GGUF)."""
+    from latamlab.prepare import local_model_path
+
+    return local_model_path("smollm2-135m-instruct")
+
+
+@pytest.fixture(scope="session")
+def tiny_dir():
+    """Carpeta del modelo diminuto de arquitectura Llama."""
+    from latamlab.prepare import local_model_path
+
+    return local_model_path("diminuto-llama")

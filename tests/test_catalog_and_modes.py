@@ -1,0 +1,71 @@
+"""Catálogo como datos, modos y mensajes de error en español."""
+
+from __future__ import annotations
+
+import pytest
+
+from latamlab import catalog as catalog_mod
+from latamlab.catalog import catalog, default_model_name, get_card
+from latamlab.errors import ConfigError
+from latamlab.modes import resolve_mode
+
+
+def test_catalog_lists_the_course_models():
+    names = set(catalog())
+    for required in ("qwen2.5-0.5b-instruct", "qwen2.5-1.5b-instruct", "llama-3.2-1b-instruct",
+                     "smollm2-135m-instruct", "smollm2-360m-instruct", "smollm2-1.7b-instruct",
+                     "salamandra-2b-instruct", "latamgpt-70b", "diminuto-llama", "diminuto-qwen2"):
+        assert required in names
+
+
+def test_latamgpt_does_not_fit_a_t4_and_says_why():
+    card = get_card("latamgpt-70b")
+    assert card.cabe_en_t4 is False
+    assert "T4" in card.notas and "GB" in card.notas
+
+
+def test_gated_models_are_marked():
+    assert get_card("meta-llama/Llama-3.2-1B-Instruct").restringido is True
+    assert get_card("qwen2.5-0.5b-instruct").restringido is False
+
+
+def test_unknown_name_suggests_close_catalog_names():
+    with pytest.raises(ConfigError, match=r"qwen2\.5-0\.5b-instruct"):
+        get_card("qwen2.5-0.5b-instrct")
+
+
+def test_unknown_catalog_field_is_rejected(monkeypatch):
+    raw = {"modelos": [{"nombre": "x", "origen": "local", "arquitectura": "llama", "licencia": "MIT",
+                        "idiomas": ["es"], "restringido": False, "cabe_en_t4": True, "notas": "",
+                        "tamano": 3}], "modos": {}}
+    monkeypatch.setattr(catalog_mod, "_raw_catalog", lambda: raw)
+    catalog_mod.catalog.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="tamano"):
+            catalog_mod.catalog()
+    finally:
+        catalog_mod.catalog.cache_clear()
+
+
+def test_each_mode_has_a_catalog_model():
+    for mode in ("gpu", "cpu", "diminuto"):
+        assert get_card(default_model_name(mode)).nombre == default_model_name(mode)
+    assert get_card(default_model_name("cpu")).origen == "gguf"
+    assert get_card(default_model_name("gpu")).origen == "hub"
+
+
+def test_mode_from_env_and_argument(monkeypatch):
+    monkeypatch.setenv("LATAMLAB_MODO", "diminuto")
+    assert resolve_mode() == "diminuto"
+    assert resolve_mode("CPU") == "cpu"
+    monkeypatch.delenv("LATAMLAB_MODO")
+    assert resolve_mode() == "cpu"  # sin CUDA en esta máquina
+
+
+def test_invalid_mode_is_one_spanish_line(monkeypatch):
+    monkeypatch.setenv("LATAMLAB_MODO", "gpu2")
+    with pytest.raises(ConfigError) as err:
+        resolve_mode()
+    message = str(err.value)
+    assert "\n" not in message and "LATAMLAB_MODO" in message and "'gpu2'" in message
+    assert "gpu, cpu, diminuto" in message

