@@ -1,0 +1,208 @@
+"""Cargadores de los conjuntos de datos del curso como ``datasets.Dataset`` / ``DatasetDict``.
+
+Todo se lee de archivos locales (sin red) y de forma estricta: si una línea está mal, se
+lanza ``DataError`` con archivo y línea y no se carga nada. Se usa desde el capítulo de
+datos en adelante; :func:`format_variant_prompt` también la usa la tarea de lm-evaluation-harness
+en ``data/variantes/lm_eval/``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from datasets import Dataset, DatasetDict, Features, List, Value
+
+from latamlab.errors import DataError, DataProblem
+from latamlab.jsonl import read_jsonl
+from latamlab.schemas import FILES, PAISES, Schema, check_record
+
+__all__ = [
+    "ENV_VAR", "LETTERS", "data_root", "load_records", "load_finanzas", "load_referencia_finanzas",
+    "load_variantes", "load_corpus", "load_paralelo", "load_originarias", "format_variant_prompt",
+]
+
+#: Variable de entorno que cambia la carpeta de datos.
+ENV_VAR = "LATAMLAB_DATOS"
+#: Letras de las opciones en los enunciados de opción múltiple.
+LETTERS = "ABCD"
+
+
+def data_root(root: str | Path | None = None) -> Path:
+    """Devuelve la carpeta de datos.
+
+    Args:
+        root: carpeta explícita; si es ``None`` se usa la variable ``LATAMLAB_DATOS`` y, si
+            tampoco existe, la carpeta ``data/`` del repositorio (junto al paquete).
+
+    Returns:
+        La ruta absoluta de la carpeta.
+    """
+    if root is None:
+        root = os.environ.get(ENV_VAR) or Path(__file__).resolve().parent.parent / "data"
+    return Path(root).expanduser().resolve()
+
+
+def _features(schema: Schema) -> Features:
+    kinds = {str: Value("string"), int: Value("int64"), list: List(Value("string"))}
+    return Features({name: kinds[spec.kind] for name, spec in schema.fields.items()})
+
+
+def load_records(path: str | Path, schema: Schema) -> list[dict[str, Any]]:
+    """Lee un archivo JSON Lines y revisa cada línea contra su esquema.
+
+    Args:
+        path: archivo ``.jsonl``.
+        schema: esquema de ``latamlab.schemas`` que debe cumplir cada línea.
+
+    Returns:
+        Los registros, en orden, con las claves en el orden del esquema.
+
+    Raises:
+        DataError: si el archivo falta, está vacío, no es UTF-8/NFC o una línea no cumple el
+            esquema (campo que falta o sobra, tipo equivocado, índice fuera de rango...).
+    """
+    rows = []
+    for record in read_jsonl(path):
+        issues = check_record(schema, record.data)
+        if issues:
+            what, fix = issues[0]
+            raise DataError(DataProblem(Path(path), record.line, what, fix))
+        rows.append({name: record.data[name] for name in schema.fields})
+    return rows
+
+
+def _load_file(folder: str, name: str, root: str | Path | None) -> Dataset:
+    schema = FILES[folder][name]
+    rows = load_records(data_root(root) / folder / name, schema)
+    return Dataset.from_list(rows, features=_features(schema))
+
+
+def _load_splits(folder: str, splits: tuple[str, ...], root: str | Path | None) -> DatasetDict:
+    loaded = {split: _load_file(folder, f"{split}.jsonl", root) for split in splits}
+    return DatasetDict(loaded)
+
+
+def load_finanzas(root: str | Path | None = None) -> DatasetDict:
+    """Carga las instrucciones de finanzas personales con sus divisiones.
+
+    Args:
+        root: carpeta de datos (ver :func:`data_root`).
+
+    Returns:
+        ``DatasetDict`` con ``train``, ``validation`` y ``test``.
+
+    Raises:
+        DataError: si algún archivo falta o está mal formado.
+    """
+    return _load_splits("finanzas", ("train", "validation", "test"), root)
+
+
+def load_referencia_finanzas(root: str | Path | None = None) -> Dataset:
+    """Carga las preguntas de referencia de finanzas (respuestas cortas de oro).
+
+    Args:
+        root: carpeta de datos (ver :func:`data_root`).
+
+    Returns:
+        ``Dataset`` con ``id``, ``pais``, ``tema``, ``pregunta``, ``respuesta``, ``alternativas``, ``fuente``.
+
+    Raises:
+        DataError: si el archivo falta o está mal formado.
+    """
+    return _load_file("finanzas", "referencia.jsonl", root)
+
+
+def load_variantes(root: str | Path | None = None) -> Dataset:
+    """Carga las preguntas de opción múltiple sobre variantes del español.
+
+    Args:
+        root: carpeta de datos (ver :func:`data_root`).
+
+    Returns:
+        ``Dataset`` con todos los ítems (es la división ``test`` de la tarea de evaluación).
+
+    Raises:
+        DataError: si el archivo falta o está mal formado (por ejemplo, ``respuesta`` fuera de 0..3).
+    """
+    return _load_file("variantes", "variantes.jsonl", root)
+
+
+def load_corpus(root: str | Path | None = None) -> DatasetDict:
+    """Carga el corpus de oraciones en español latinoamericano.
+
+    Args:
+        root: carpeta de datos (ver :func:`data_root`).
+
+    Returns:
+        ``DatasetDict`` con ``train`` y ``test``.
+
+    Raises:
+        DataError: si algún archivo falta o está mal formado.
+    """
+    return _load_splits("corpus", ("train", "test"), root)
+
+
+def load_paralelo(root: str | Path | None = None) -> Dataset:
+    """Carga las oraciones paralelas español–portugués–inglés.
+
+    Args:
+        root: carpeta de datos (ver :func:`data_root`).
+
+    Returns:
+        ``Dataset`` con ``id``, ``tema``, ``es``, ``pt``, ``en``.
+
+    Raises:
+        DataError: si el archivo falta o está mal formado.
+    """
+    return _load_file("corpus", "paralelo.jsonl", root)
+
+
+def load_originarias(root: str | Path | None = None) -> Dataset:
+    """Carga los textos en lenguas originarias con su glosa en español.
+
+    Args:
+        root: carpeta de datos (ver :func:`data_root`).
+
+    Returns:
+        ``Dataset`` con ``id``, ``lengua``, ``pais`` (lista), ``texto``, ``glosa_es``, ``fuente``.
+
+    Raises:
+        DataError: si el archivo falta o está mal formado.
+    """
+    return _load_file("corpus", "originarias.jsonl", root)
+
+
+def format_variant_prompt(item: Mapping[str, Any], *, options: bool = True, answer: bool = False) -> str:
+    """Escribe un ítem de variantes como enunciado para un modelo.
+
+    Con ``options=True`` es opción múltiple (letras A–D, termina en ``"Respuesta:"``); con
+    ``options=False`` es una pregunta abierta para la tarea generativa.
+
+    Args:
+        item: un ítem de :func:`load_variantes` (necesita ``pais``, ``pregunta``, ``opciones``,
+            ``respuesta``).
+        options: si se listan las opciones con letras.
+        answer: si se agrega la respuesta correcta al final (para ejemplos *few-shot* o para
+            ajuste fino).
+
+    Returns:
+        El texto del enunciado.
+
+    Raises:
+        ValueError: si ``item["opciones"]`` no tiene 4 elementos.
+    """
+    choices = list(item["opciones"])
+    if len(choices) != len(LETTERS):
+        raise ValueError(f"`opciones` debe tener {len(LETTERS)} elementos; recibí {len(choices)}.")
+    country = PAISES.get(item["pais"], item["pais"])
+    lines = [f"País: {country}", f"Pregunta: {item['pregunta']}"]
+    if options:
+        lines += [f"{letter}. {text}" for letter, text in zip(LETTERS, choices)]
+    prompt = "\n".join(lines) + "\nRespuesta:"
+    if answer:
+        correct = item["respuesta"]
+        prompt += f" {LETTERS[correct]}" if options else f" {choices[correct]}"
+    return prompt

@@ -1,0 +1,278 @@
+"""Validador de los datos del curso: ``latamlab datos validar [RUTA]`` llama a :func:`main`.
+
+Revisa codificación, NFC, esquema, divisiones presentes, ids repetidos, duplicados exactos y
+casi duplicados, fugas entre divisiones, balance de posiciones de las respuestas, la línea
+base «elige la opción más larga» y los tamaños mínimos. Se enseña en el capítulo de datos.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from latamlab.dedup import near_duplicate_pairs, normalize
+from latamlab.errors import DataProblem
+from latamlab.jsonl import Record, scan_jsonl
+from latamlab.schemas import FILES, PAISES, Schema, check_record, dedup_text
+
+__all__ = ["MINIMUMS", "SPLITS", "validate", "summarize", "longest_option_accuracy", "main"]
+
+#: Mínimos que pide el curso a cada conjunto.
+MINIMUMS: dict[str, int] = {
+    "finanzas_pares": 600, "finanzas_paises": 12, "referencia": 80, "variantes": 600,
+    "variantes_paises": 18, "variantes_por_pais": 20, "corpus_oraciones": 3000,
+    "corpus_palabras": 60000, "paralelo": 200, "originarias": 60, "originarias_lenguas": 2,
+}
+#: Divisiones con fracción objetivo; la tolerancia es ± ``SPLIT_TOLERANCE``.
+SPLITS: dict[str, dict[str, float]] = {
+    "finanzas": {"train": 0.8, "validation": 0.1, "test": 0.1},
+    "corpus": {"train": 0.9, "test": 0.1},
+}
+SPLIT_TOLERANCE = 0.03
+POSITION_TOLERANCE = 0.03
+MAX_LONGEST_BASELINE = 0.35
+_REBUILD = "corre `python scripts/construir_datos.py`, que lo arregla solo"
+
+Loaded = dict[Path, list[Record]]
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f} %"
+
+
+def longest_option_accuracy(items: Sequence[dict[str, Any]]) -> float:
+    """Exactitud de la línea base «elige siempre la opción más larga» (empates: crédito 1/k).
+
+    Args:
+        items: ítems de variantes con ``opciones`` y ``respuesta``.
+
+    Returns:
+        La exactitud esperada entre 0 y 1 (0.0 si no hay ítems).
+    """
+    if not items:
+        return 0.0
+    total = 0.0
+    for item in items:
+        lengths = [len(o) for o in item["opciones"]]
+        longest = [i for i, n in enumerate(lengths) if n == max(lengths)]
+        total += (item["respuesta"] in longest) / len(longest)
+    return total / len(items)
+
+
+def _read(path: Path, schema: Schema, problems: list[DataProblem]) -> list[Record]:
+    records, found = scan_jsonl(path)
+    problems.extend(found)
+    good = []
+    for record in records:
+        issues = check_record(schema, record.data)
+        problems.extend(DataProblem(path, record.line, what, fix) for what, fix in issues)
+        if not issues:
+            good.append(record)
+    return good
+
+
+def _duplicates(files: Loaded, schema: Schema, problems: list[DataProblem]) -> None:
+    """Ids repetidos y (casi) duplicados dentro de un archivo y fugas entre archivos."""
+    flat = [(path, rec) for path, recs in files.items() for rec in recs]
+    first_id: dict[str, tuple[Path, int]] = {}
+    for path, rec in flat:
+        key = rec.data["id"]
+        if key in first_id:
+            where = first_id[key]
+            problems.append(DataProblem(path, rec.line, f"el id {key!r} ya aparece en {where[0].name}:{where[1]}",
+                                        "dale un id único"))
+        else:
+            first_id[key] = (path, rec.line)
+    texts = [dedup_text(schema, rec.data) for _, rec in flat]
+    blocks = [rec.data[schema.dedup_block] if schema.dedup_block else None for _, rec in flat]
+    for i, j, score in near_duplicate_pairs(texts):
+        (path_i, rec_i), (path_j, rec_j) = flat[i], flat[j]
+        other = f"{path_i.name}:{rec_i.line}"
+        exact = normalize(texts[i]) == normalize(texts[j])
+        kind = "duplicado exacto" if exact else f"casi duplicado (similitud {score:.2f})"
+        if path_i != path_j:
+            problems.append(DataProblem(path_j, rec_j.line, f"fuga entre divisiones: {kind} de {other}",
+                                        f"deja ambos en la misma división o borra uno; {_REBUILD}"))
+        elif blocks[i] == blocks[j]:
+            problems.append(DataProblem(path_j, rec_j.line, f"{kind} de {other}",
+                                        f"borra uno de los dos o reescríbelo; {_REBUILD}"))
+
+
+def _check_sizes(folder: str, files: Loaded, problems: list[DataProblem]) -> None:
+    splits = SPLITS[folder]
+    total = sum(len(files.get(p, [])) for p in files if p.stem in splits)
+    if not total:
+        return
+    for path, recs in files.items():
+        if path.stem in splits and abs(len(recs) / total - splits[path.stem]) > SPLIT_TOLERANCE:
+            share, target = _pct(len(recs) / total), _pct(splits[path.stem])
+            problems.append(DataProblem(path, None, f"la división {path.stem} tiene {share} de los datos; "
+                                        f"se espera {target} ± {_pct(SPLIT_TOLERANCE)}", _REBUILD))
+
+
+def _minimum(path: Path, label: str, got: int, key: str, fix: str, problems: list[DataProblem]) -> None:
+    if got < MINIMUMS[key]:
+        problems.append(DataProblem(path, None, f"{label}: hay {got}; se piden al menos {MINIMUMS[key]}", fix))
+
+
+def _check_finanzas(files: Loaded, problems: list[DataProblem]) -> list[str]:
+    pairs = [r.data for p, recs in files.items() if p.name != "referencia.jsonl" for r in recs]
+    folder = next(iter(files)).parent
+    countries = Counter(d["pais"] for d in pairs)
+    _minimum(folder, "pares de finanzas", len(pairs), "finanzas_pares", "agrega pares en borradores/", problems)
+    _minimum(folder, "países en finanzas", len(countries), "finanzas_paises", "agrega pares de otros países",
+             problems)
+    others = [n for code, n in countries.items() if code != "CO"]
+    if pairs and countries["CO"] <= max(others, default=0):
+        problems.append(DataProblem(folder, None, f"Colombia debe tener la mayor parte; el reparto es "
+                                    f"{dict(countries.most_common(3))}", "agrega pares de Colombia (CO)"))
+    ref = [p for p in files if p.name == "referencia.jsonl"]
+    for path in ref:
+        _minimum(path, "preguntas de referencia", len(files[path]), "referencia", "agrega preguntas", problems)
+        train = [p for p in files if p.name == "train.jsonl"]
+        _leaks_into(path, files[path], "pregunta", train, files, problems)
+    sizes = ", ".join(f"{p.stem} {len(r)}" for p, r in files.items() if p.name != "referencia.jsonl")
+    return [f"finanzas: {len(pairs)} pares ({sizes}), {len(countries)} países, "
+            f"{countries.get('CO', 0)} de Colombia; referencia: {sum(len(files[p]) for p in ref)} preguntas"]
+
+
+def _leaks_into(path: Path, recs: list[Record], field: str, targets: list[Path], files: Loaded,
+                problems: list[DataProblem]) -> None:
+    """Marca preguntas de evaluación que son casi iguales a una instrucción de entrenamiento."""
+    for target in targets:
+        texts = [r.data[field] for r in recs] + [r.data["instruccion"] for r in files[target]]
+        for i, j, score in near_duplicate_pairs(texts):
+            if i < len(recs) <= j:
+                line = files[target][j - len(recs)].line
+                problems.append(DataProblem(path, recs[i].line, f"fuga: la pregunta es casi igual (similitud "
+                                            f"{score:.2f}) a la instrucción de {target.name}:{line}",
+                                            "reescribe una de las dos; `python scripts/construir_datos.py` "
+                                            "quita esa instrucción de finanzas"))
+
+
+def _check_variantes(files: Loaded, problems: list[DataProblem]) -> list[str]:
+    path, recs = next(iter(files.items()))
+    items = [r.data for r in recs]
+    countries = Counter(d["pais"] for d in items)
+    _minimum(path, "ítems de variantes", len(items), "variantes", "agrega ítems en borradores/", problems)
+    _minimum(path, "países en variantes", len(countries), "variantes_paises", "agrega ítems de otros países",
+             problems)
+    for code, n in sorted(countries.items()):
+        _minimum(path, f"ítems de {PAISES[code]} ({code})", n, "variantes_por_pais", f"agrega ítems de {code}",
+                 problems)
+    positions = Counter(d["respuesta"] for d in items)
+    if items:
+        for pos in range(4):
+            share = positions[pos] / len(items)
+            if abs(share - 0.25) > POSITION_TOLERANCE:
+                problems.append(DataProblem(path, None, f"la respuesta está en la posición {'ABCD'[pos]} en "
+                                            f"{_pct(share)} de los ítems; se espera {_pct(0.25)} ± "
+                                            f"{_pct(POSITION_TOLERANCE)}", _REBUILD))
+    baseline = longest_option_accuracy(items)
+    if baseline > MAX_LONGEST_BASELINE:
+        problems.append(DataProblem(path, None, f"elegir la opción más larga acierta {_pct(baseline)} de los ítems; "
+                                    f"el máximo es {_pct(MAX_LONGEST_BASELINE)}",
+                                    "alarga distractores o acorta respuestas correctas"))
+    shares = "/".join(str(positions[p]) for p in range(4))
+    return [f"variantes: {len(items)} ítems, {len(countries)} países, posiciones A/B/C/D {shares}, "
+            f"línea base «opción más larga» {_pct(baseline)}"]
+
+
+def _check_corpus(files: Loaded, problems: list[DataProblem]) -> list[str]:
+    by_name = {p.name: [r.data for r in recs] for p, recs in files.items()}
+    folder = next(iter(files)).parent
+    sentences = by_name.get("train.jsonl", []) + by_name.get("test.jsonl", [])
+    words = sum(len(d["texto"].split()) for d in sentences)
+    _minimum(folder, "oraciones del corpus", len(sentences), "corpus_oraciones", "agrega oraciones", problems)
+    _minimum(folder, "palabras del corpus", words, "corpus_palabras", "agrega oraciones más largas", problems)
+    out = [f"corpus: {len(sentences)} oraciones y {words} palabras (train {len(by_name.get('train.jsonl', []))}, "
+           f"test {len(by_name.get('test.jsonl', []))})"]
+    if "paralelo.jsonl" in by_name:
+        _minimum(folder / "paralelo.jsonl", "oraciones paralelas", len(by_name["paralelo.jsonl"]), "paralelo",
+                 "agrega oraciones", problems)
+        out.append(f"paralelo: {len(by_name['paralelo.jsonl'])} oraciones en es/pt/en")
+    if "originarias.jsonl" in by_name:
+        rows = by_name["originarias.jsonl"]
+        langs = Counter(d["lengua"] for d in rows)
+        _minimum(folder / "originarias.jsonl", "textos en lenguas originarias", len(rows), "originarias",
+                 "agrega textos", problems)
+        _minimum(folder / "originarias.jsonl", "lenguas originarias", len(langs), "originarias_lenguas",
+                 "agrega textos de otra lengua", problems)
+        out.append(f"originarias: {len(rows)} textos en {len(langs)} lenguas ({', '.join(sorted(langs))})")
+    return out
+
+
+_CHECKS = {"finanzas": _check_finanzas, "variantes": _check_variantes, "corpus": _check_corpus}
+
+
+def _folders(root: Path) -> list[Path]:
+    if root.name in FILES and not any((root / name).is_dir() for name in FILES):
+        return [root]
+    return [root / name for name in FILES]
+
+
+def summarize(root: str | Path) -> tuple[list[str], list[DataProblem]]:
+    """Valida ``root`` y devuelve un resumen por conjunto además de los problemas.
+
+    Args:
+        root: la carpeta ``data/`` o una carpeta de conjunto (``data/variantes``...).
+
+    Returns:
+        Líneas de resumen en español y la lista de problemas (vacía si todo está bien).
+    """
+    root = Path(root)
+    problems: list[DataProblem] = []
+    summary: list[str] = []
+    if not root.is_dir():
+        return [], [DataProblem(root, None, "la carpeta no existe", "pasa la carpeta data/ o una de sus subcarpetas")]
+    for folder in _folders(root):
+        files: Loaded = {}
+        for name, schema in FILES[folder.name].items():
+            files[folder / name] = _read(folder / name, schema, problems)
+        for schema in {id(s): s for s in FILES[folder.name].values()}.values():
+            group = {p: r for p, r in files.items() if FILES[folder.name][p.name] is schema}
+            _duplicates(group, schema, problems)
+        if folder.name in SPLITS:
+            _check_sizes(folder.name, {p: r for p, r in files.items() if p.stem in SPLITS[folder.name]}, problems)
+        present = {p: r for p, r in files.items() if p.is_file()}  # los que faltan ya se reportaron
+        if present:
+            summary.extend(_CHECKS[folder.name](present, problems))
+    return summary, problems
+
+
+def validate(root: str | Path) -> list[DataProblem]:
+    """Valida los datos del curso.
+
+    Args:
+        root: la carpeta ``data/`` o una carpeta de conjunto (``data/finanzas``...).
+
+    Returns:
+        Todos los problemas encontrados; una lista vacía significa que los datos están bien.
+    """
+    return summarize(root)[1]
+
+
+def main(path: str | None = None) -> int:
+    """Imprime los conteos de cada conjunto y una línea por problema; así lo usa la CLI.
+
+    Args:
+        path: la carpeta ``data/`` o una carpeta de conjunto; ``None`` usa
+            ``latamlab.data.data_root()`` (``LATAMLAB_DATOS`` o la carpeta ``data/`` del repositorio).
+
+    Returns:
+        0 si no hay problemas; 1 si hay alguno.
+    """
+    from latamlab.data import data_root  # import tardío: cargar `datasets` solo si hace falta
+
+    summary, problems = summarize(path if path is not None else data_root())
+    for line in summary:
+        print(line)
+    if not problems:
+        print("[OK] Los datos están bien.")
+        return 0
+    print(f"[FAIL] Encontré {len(problems)} problema(s):")
+    for problem in problems:
+        print(problem)
+    return 1

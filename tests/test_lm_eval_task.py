@@ -1,0 +1,112 @@
+"""Tareas de lm-evaluation-harness de variantes: configuración, enunciados y una corrida real en CPU."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from latamlab.data import format_variant_prompt
+from latamlab.jsonl import write_jsonl
+
+REPO = Path(__file__).resolve().parents[1]
+TASK_DIR = REPO / "data" / "variantes" / "lm_eval"
+SHIPPED = REPO / "data" / "variantes" / "variantes.jsonl"
+needs_shipped = pytest.mark.skipif(
+    not SHIPPED.is_file(),
+    reason="falta data/variantes/variantes.jsonl; se crea con `python scripts/construir_datos.py --solo variantes`",
+)
+OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+
+
+def item(n: int, correct: str, respuesta: int, pais: str = "AR") -> dict:
+    options = [f"distractor {n}-{k}" for k in range(3)]
+    options.insert(respuesta, correct)
+    return {"id": f"var-{pais.lower()}-{n:03d}", "pais": pais, "categoria": "gramatica",
+            "pregunta": f"Pregunta {n}: ¿qué forma usa alguien que vosea?", "opciones": options,
+            "respuesta": respuesta, "respuestas_aceptadas": [correct], "explicacion": "Voseo.", "fuente": "Prueba"}
+
+
+@pytest.fixture
+def tasks(tmp_path):
+    """Las dos tareas, cargadas por lm-eval desde una copia de la carpeta con datos de prueba."""
+    from lm_eval.tasks import TaskManager
+
+    folder = tmp_path / "datos" / "variantes"
+    shutil.copytree(TASK_DIR, folder / "lm_eval", ignore=shutil.ignore_patterns("__pycache__"))
+    write_jsonl(folder / "variantes.jsonl", [item(1, "sabés", 2), item(2, "tenés", 0), item(3, "vení", 3)])
+    manager = TaskManager(include_path=str(folder / "lm_eval"), include_defaults=False)
+    return manager.load(["variantes_latam_mc", "variantes_latam_gen"])["tasks"]
+
+
+def test_both_tasks_are_registered_and_read_the_data_next_to_them(tasks):
+    assert set(tasks) == {"variantes_latam_mc", "variantes_latam_gen"}
+    docs = tasks["variantes_latam_mc"].test_docs()
+    assert [d["id"] for d in docs] == ["var-ar-001", "var-ar-002", "var-ar-003"]
+
+
+def test_multiple_choice_uses_the_shared_prompt(tasks):
+    task = tasks["variantes_latam_mc"]
+    doc = task.test_docs()[0]
+    assert task.doc_to_text(doc) == format_variant_prompt(doc)
+    assert task.doc_to_choice(doc) == ["A", "B", "C", "D"]
+    assert task.doc_to_target(doc) == 2
+
+
+def test_generation_prompt_and_accepted_answers(tasks):
+    task = tasks["variantes_latam_gen"]
+    doc = task.test_docs()[0]
+    assert task.doc_to_text(doc) == format_variant_prompt(doc, options=False)
+    assert task.doc_to_target(doc) == "sabés"
+    assert task.process_results(doc, [" ¡Sabés!\notra línea"]) == {"exact_match": 1.0, "contiene": 1.0}
+    assert task.process_results(doc, ["Se dice sabés."]) == {"exact_match": 0.0, "contiene": 1.0}
+    assert task.process_results(doc, ["sabes"]) == {"exact_match": 0.0, "contiene": 0.0}  # la tilde cuenta
+
+
+def _run_lm_eval(model: Path, task: str, limit: int, cwd: Path) -> tuple[str, dict]:
+    exe = Path(sys.executable).parent / "lm_eval"
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "lm_eval"]
+    command += ["--model", "hf", "--model_args", f"pretrained={model},dtype=float32", "--device", "cpu",
+                "--batch_size", "8", "--include_path", str(TASK_DIR), "--tasks", task,
+                "--limit", str(limit), "--output_path", str(cwd / "salida")]
+    result = subprocess.run(command, cwd=cwd, env={**os.environ, **OFFLINE}, capture_output=True, text=True,
+                            timeout=1200, check=False)
+    assert result.returncode == 0, result.stderr[-4000:]
+    files = sorted((cwd / "salida").rglob("results_*.json"))
+    assert files, result.stdout
+    return result.stdout, json.loads(files[-1].read_text(encoding="utf-8"))
+
+
+def _printed(stdout: str, task: str, metric: str) -> float:
+    """Lee el valor de la tabla que imprime lm_eval: |tarea|versión|filtro|n-shot|métrica|↑|valor|±|error|."""
+    for line in stdout.splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) > 7 and metric in cells and (task in cells or cells[1] == ""):
+            value = cells[cells.index(metric) + 2]
+            if re.fullmatch(r"[0-9.]+", value):
+                return float(value)
+    raise AssertionError(f"lm_eval no imprimió `{metric}` de {task}:\n{stdout}")
+
+
+@needs_shipped
+def test_multiple_choice_runs_offline_from_any_folder(smol_dir, tmp_path):
+    stdout, results = _run_lm_eval(smol_dir, "variantes_latam_mc", 40, tmp_path)
+    accuracy = _printed(stdout, "variantes_latam_mc", "acc")
+    print(f"variantes_latam_mc con SmolLM2-135M (40 ítems): acc = {accuracy}")
+    assert 0.0 <= accuracy <= 1.0
+    assert accuracy == pytest.approx(results["results"]["variantes_latam_mc"]["acc,none"], abs=1e-4)
+    assert results["n-samples"]["variantes_latam_mc"]["effective"] == 40
+
+
+@needs_shipped
+def test_generation_runs_offline(smol_dir, tmp_path):
+    stdout, results = _run_lm_eval(smol_dir, "variantes_latam_gen", 4, tmp_path)
+    exact = _printed(stdout, "variantes_latam_gen", "exact_match")
+    assert 0.0 <= exact <= 1.0
+    assert results["n-samples"]["variantes_latam_gen"]["effective"] == 4

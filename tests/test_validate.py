@@ -1,0 +1,261 @@
+"""Validador y constructor de datos: cada problema sale con archivo y línea; el constructor lo arregla."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from latamlab import validate as val
+from latamlab.jsonl import read_jsonl, write_jsonl
+from latamlab.schemas import FILES
+
+REPO = Path(__file__).resolve().parents[1]
+ROTOS = Path(__file__).parent / "fixtures" / "datos_rotos"
+SCRIPT = REPO / "scripts" / "construir_datos.py"
+# Vocabulario para armar textos al azar (con semilla) que no sean casi duplicados entre sí.
+WORDS = ("arriendo cuota carro mercado servicios matrícula seguro vacaciones celular tarjeta gimnasio pensión "
+         "prima cesantías predial libranza billetera giro dólares natillera ahorro deuda banco tasa interés "
+         "plazo salario impuesto factura recibo cajero cuenta préstamo hipoteca inflación precio canasta "
+         "transporte colegio salud vivienda arepa tinto panela cosecha finca barrio vecino alcaldía río").split()
+
+
+def words(n: int, k: int = 8) -> str:
+    return " ".join(random.Random(n).sample(WORDS, k))
+
+
+def fin(n: int, pais: str = "CO", instruccion: str | None = None) -> dict:
+    text = instruccion or f"¿Cómo manejo {words(n)}?"
+    return {"id": f"fin-{n:04d}", "pais": pais, "tema": "ahorro", "dificultad": "basica",
+            "instruccion": text, "respuesta": f"Respuesta de ejemplo {n}."}
+
+
+def var(n: int, pais: str = "MX", correct: str | None = None, respuesta: int = 0) -> dict:
+    slang = ["camión", "lana", "chamba", "güero", "chavo", "chido", "neta", "pachanga", "chela", "cuate", "fresa",
+             "naco", "padre", "chafa"]
+    answer = correct or slang[n % len(slang)]
+    options = ["bondi urbano", "guita fácil", "pega diaria", "cipote bravo"]
+    options.insert(respuesta, answer)
+    options = options[:4]
+    return {"id": f"var-{pais.lower()}-{n:03d}", "pais": pais, "categoria": "lexico",
+            "pregunta": f"¿Cómo se dice {words(n + 1000, 5)}?",
+            "opciones": options, "respuesta": respuesta, "respuestas_aceptadas": [answer],
+            "explicacion": "Ejemplo.", "fuente": "Prueba"}
+
+
+def cor(n: int) -> dict:
+    return {"id": f"cor-{n:05d}", "registro": "noticias", "pais": "PE",
+            "texto": f"La nota habla de {words(n + 2000, 10)}."}
+
+
+def good_tree(root: Path) -> Path:
+    """Un árbol de datos pequeño y correcto (con mínimos reducidos en las pruebas)."""
+    write_jsonl(root / "finanzas/train.jsonl", [fin(n) for n in range(1, 8)] + [fin(8, "MX")])
+    write_jsonl(root / "finanzas/validation.jsonl", [fin(9)])
+    write_jsonl(root / "finanzas/test.jsonl", [fin(10)])
+    write_jsonl(root / "finanzas/referencia.jsonl", [{
+        "id": "ref-001", "pais": "CO", "tema": "inflacion", "pregunta": "¿Qué entidad publica el IPC en Colombia?",
+        "respuesta": "El DANE", "alternativas": ["DANE"], "fuente": "DANE"}])
+    write_jsonl(root / "variantes/variantes.jsonl", [var(n, respuesta=n % 4) for n in range(1, 9)])
+    write_jsonl(root / "corpus/train.jsonl", [cor(n) for n in range(1, 10)])
+    write_jsonl(root / "corpus/test.jsonl", [cor(10)])
+    write_jsonl(root / "corpus/paralelo.jsonl", [{"id": "par-001", "tema": "casa", "es": "Hola.", "pt": "Olá.",
+                                                  "en": "Hello."}])
+    write_jsonl(root / "corpus/originarias.jsonl", [
+        {"id": "ori-001", "lengua": "quechua", "pais": ["PE"], "texto": "wasi", "glosa_es": "casa", "fuente": "x"},
+        {"id": "ori-002", "lengua": "guaraní", "pais": ["PY"], "texto": "óga", "glosa_es": "casa", "fuente": "x"}])
+    return root
+
+
+@pytest.fixture
+def small_minimums(monkeypatch):
+    for key in val.MINIMUMS:
+        monkeypatch.setitem(val.MINIMUMS, key, 1)
+
+
+def messages(problems) -> list[str]:
+    return [str(p) for p in problems]
+
+
+def test_unbalanced_variants_fixture():
+    path = ROTOS / "desbalance" / "variantes" / "variantes.jsonl"
+    found = messages(val.validate(path.parent))
+    assert f"{path}:7: el id 'var-mx-001' ya aparece en variantes.jsonl:1 — dale un id único" in found
+    assert any(m.startswith(f"{path}:5: duplicado exacto de variantes.jsonl:2 — ") for m in found)
+    assert any(m.startswith(f"{path}: la respuesta está en la posición A en 100.0 % de los ítems") for m in found)
+    assert any(m.startswith(f"{path}: elegir la opción más larga acierta 100.0 %") for m in found)
+    assert any(m.startswith(f"{path}: ítems de México (MX): hay 8; se piden al menos 20") for m in found)
+
+
+def test_leakage_fixture_finanzas():
+    folder = ROTOS / "fuga" / "finanzas"
+    found = messages(val.validate(folder))
+    assert f"{folder}/validation.jsonl:1: el id 'fin-0002' ya aparece en train.jsonl:2 — dale un id único" in found
+    assert any(m.startswith(f"{folder}/test.jsonl:1: fuga entre divisiones: casi duplicado (similitud 0.72) "
+                            "de train.jsonl:3 — ") for m in found)
+    assert any(m.startswith(f"{folder}/train.jsonl:6: casi duplicado (similitud 0.90) de train.jsonl:4") for m in found)
+    assert any(m.startswith(f"{folder}/referencia.jsonl:2: fuga: la pregunta es casi igual") and
+               "train.jsonl:5" in m for m in found)
+    # La misma plantilla en otro país y en la misma división no es un problema.
+    assert not any(m.startswith(f"{folder}/train.jsonl:7:") for m in found)
+
+
+def test_leakage_fixture_corpus():
+    folder = ROTOS / "fuga" / "corpus"
+    found = messages(val.validate(folder))
+    assert any(m.startswith(f"{folder}/test.jsonl:2: fuga entre divisiones: duplicado exacto de train.jsonl:1")
+               for m in found)
+    assert f"{folder}/paralelo.jsonl: el archivo no existe — créalo o revisa la ruta (por ejemplo con `LATAMLAB_DATOS`)" in found
+
+
+def test_line_level_problems_are_all_reported(tmp_path):
+    folder = tmp_path / "variantes"
+    folder.mkdir()
+    bad = [(ROTOS / n).read_bytes() for n in ("no_utf8.jsonl", "respuesta_fuera_de_rango.jsonl", "json_malo.jsonl")]
+    (folder / "variantes.jsonl").write_bytes(b"".join(bad))  # líneas 1-2, 3-4 y 5-7
+    found = messages(val.validate(folder))
+    path = folder / "variantes.jsonl"
+    for line, text in [(2, "bytes que no son UTF-8"), (4, "`respuesta` debe estar entre 0 y 3"), (7, "JSON inválido")]:
+        assert any(m.startswith(f"{path}:{line}: {text}") for m in found), (line, found)
+
+
+def test_good_tree_passes_and_main_prints_counts(tmp_path, small_minimums, capsys):
+    root = good_tree(tmp_path)
+    assert val.validate(root) == []
+    assert val.main(str(root)) == 0
+    out = capsys.readouterr().out
+    assert "finanzas: 10 pares (train 8, validation 1, test 1), 2 países, 9 de Colombia" in out
+    assert "variantes: 8 ítems, 1 países, posiciones A/B/C/D 2/2/2/2" in out
+    assert "originarias: 2 textos en 2 lenguas" in out and "[OK] Los datos están bien." in out
+    assert val.main(str(root / "variantes")) == 0  # también una sola carpeta
+
+
+def test_main_lists_problems_and_fails(tmp_path, small_minimums, capsys):
+    root = good_tree(tmp_path)
+    write_jsonl(root / "finanzas/test.jsonl", [fin(10, instruccion=fin(3)["instruccion"])])
+    (root / "corpus/originarias.jsonl").unlink()
+    assert val.main(str(root)) == 1
+    out = capsys.readouterr().out
+    assert "[FAIL] Encontré 2 problema(s):" in out
+    assert f"{root}/finanzas/test.jsonl:1: fuga entre divisiones: duplicado exacto de train.jsonl:3 — " in out
+    assert f"{root}/corpus/originarias.jsonl: el archivo no existe" in out
+
+
+def test_colombia_must_have_the_largest_share(tmp_path, small_minimums):
+    root = good_tree(tmp_path)
+    write_jsonl(root / "finanzas/train.jsonl", [fin(n, "MX") for n in range(1, 9)])
+    assert any("Colombia debe tener la mayor parte" in m for m in messages(val.validate(root / "finanzas")))
+
+
+def test_missing_folder():
+    assert messages(val.validate("/no/existe")) == [
+        "/no/existe: la carpeta no existe — pasa la carpeta data/ o una de sus subcarpetas"]
+
+
+def test_longest_option_baseline_gives_partial_credit_on_ties():
+    items = [{"opciones": ["aa", "bb", "c", "d"], "respuesta": 0}, {"opciones": ["a", "bbb", "c", "d"], "respuesta": 0}]
+    assert val.longest_option_accuracy(items) == pytest.approx(0.25)
+    assert val.longest_option_accuracy([]) == 0.0
+
+
+@pytest.mark.parametrize("folder", sorted(FILES))
+def test_shipped_data_is_valid(folder):
+    missing = [f"data/{folder}/{n}" for n in FILES[folder] if not (REPO / "data" / folder / n).is_file()]
+    if missing:
+        pytest.skip(f"faltan los archivos finales {', '.join(missing)}; se crean con "
+                    "`python scripts/construir_datos.py` a partir de los borradores")
+    assert messages(val.validate(REPO / "data" / folder)) == []
+
+
+# --- scripts/construir_datos.py ---------------------------------------------------------------
+
+def load_builder():
+    spec = importlib.util.spec_from_file_location("construir_datos", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def draft_tree(root: Path) -> Path:
+    good = good_tree(root / "_completo")
+    for name in ("paralelo.jsonl", "originarias.jsonl"):  # el constructor no los toca
+        write_jsonl(root / "corpus" / name, [r.data for r in read_jsonl(good / "corpus" / name)])
+    fins = [fin(n) for n in range(1, 41)]
+    fins[5] = fin(6, instruccion="¿Qué es la tasa de usura en Colombia y quién la fija?")
+    fins[6] = fin(7, "MX", instruccion="¿Qué es la tasa de usura en México y quién la fija?")   # plantilla, otro país
+    fins[7] = fin(8, instruccion="¿Quién fija la tasa de usura en Colombia y qué es?")          # casi duplicado
+    fins[8] = fin(9, instruccion="¿Qué entidad publica el IPC en Colombia?")                     # igual a referencia
+    write_jsonl(root / "finanzas/borradores/instrucciones.jsonl", fins)
+    write_jsonl(root / "finanzas/borradores/referencia.jsonl", [{
+        "id": "ref-001", "pais": "CO", "tema": "inflacion", "pregunta": "¿Qué entidad publica el IPC en Colombia?",
+        "respuesta": "El DANE", "alternativas": [], "fuente": "DANE"}])
+    items = [var(n) for n in range(1, 12)]
+    dup = var(12, correct=items[2]["opciones"][0])
+    dup.update(pregunta=items[2]["pregunta"], opciones=list(reversed(items[2]["opciones"])), respuesta=3)
+    write_jsonl(root / "variantes/borradores/parte_a.jsonl", items)
+    write_jsonl(root / "variantes/borradores/parte_b.jsonl", [dup, var(13, "AR"), var(5, correct="otro")])
+    write_jsonl(root / "corpus/borradores/parte_1.jsonl", [cor(n) for n in range(1, 21)])
+    write_jsonl(root / "corpus/borradores/parte_2.jsonl", [cor(21), {**cor(22), "texto": cor(4)["texto"]}])
+    return root
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.jsonl"))}
+
+
+def test_builder_dedups_splits_and_balances(tmp_path, small_minimums, capsys):
+    root = draft_tree(tmp_path)
+    builder = load_builder()
+    assert builder.main(["--datos", str(root)]) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "descarto fin-0008 (finanzas/borradores/instrucciones.jsonl:8): casi duplicado (0.90) de fin-0006" in out
+    assert "descarto fin-0009 (finanzas/borradores/instrucciones.jsonl:9): casi igual a una pregunta" in out
+    assert "descarto var-mx-012 (variantes/borradores/parte_b.jsonl:1): duplicado exacto de var-mx-003" in out
+    assert "descarto cor-00022 (corpus/borradores/parte_2.jsonl:2): duplicado exacto de cor-00004" in out
+    assert ("descarto var-mx-005 (variantes/borradores/parte_b.jsonl:3): id repetido de "
+            "variantes/borradores/parte_a.jsonl:5") in out
+
+    splits = {s: [r.data for r in read_jsonl(root / f"finanzas/{s}.jsonl")] for s in ("train", "validation", "test")}
+    assert {s: len(v) for s, v in splits.items()} == {"train": 30, "validation": 4, "test": 4}
+    where = {d["id"]: s for s, rows in splits.items() for d in rows}
+    assert where["fin-0006"] == where["fin-0007"]  # la misma plantilla queda en la misma división
+
+    items = [r.data for r in read_jsonl(root / "variantes/variantes.jsonl")]
+    assert sorted(Counter(d["respuesta"] for d in items).values()) == [3, 3, 3, 3]
+    originals = {d["id"]: d for d in [var(n) for n in range(1, 12)] + [var(13, "AR")]}
+    for item in items:
+        original = originals[item["id"]]
+        assert item["opciones"][item["respuesta"]] == original["opciones"][original["respuesta"]]
+        assert sorted(item["opciones"]) == sorted(original["opciones"])
+    assert len(read_jsonl(root / "corpus/test.jsonl")) == 2
+
+    first = snapshot(root)
+    assert builder.main(["--datos", str(root)]) == 0
+    assert snapshot(root) == first  # idempotente
+    for draft in root.glob("*/borradores"):  # también sin borradores: los finales bastan
+        for f in draft.iterdir():
+            f.unlink()
+    assert builder.main(["--datos", str(root)]) == 0
+    assert snapshot(root) == {k: v for k, v in first.items() if "borradores" not in k}
+
+
+def test_builder_stops_on_malformed_drafts(tmp_path, capsys):
+    root = draft_tree(tmp_path)
+    with (root / "variantes/borradores/parte_b.jsonl").open("a", encoding="utf-8") as f:
+        f.write('{"id": "var-ar-099"\n')
+    assert load_builder().main(["--datos", str(root), "--solo", "variantes", "--simular"]) == 2
+    err = capsys.readouterr().err
+    assert f"{root}/variantes/borradores/parte_b.jsonl:4: JSON inválido" in err
+
+
+def test_builder_runs_as_a_script_from_any_folder(tmp_path):
+    root = draft_tree(tmp_path / "datos")
+    result = subprocess.run([sys.executable, str(SCRIPT), "--datos", str(root), "--simular"], cwd=tmp_path,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "escribiría" in result.stdout and not (root / "variantes/variantes.jsonl").exists()
