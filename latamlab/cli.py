@@ -72,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("datos", help="herramientas para los datos del curso")
     datos = p.add_subparsers(dest="accion", required=True, metavar="ACCIÓN")
     v = datos.add_parser("validar", help="valida esquema, codificación, particiones, duplicados y conteos")
-    v.add_argument("ruta", nargs="?", default="data", help="carpeta data/ o la de un conjunto (por defecto: data)")
+    v.add_argument("ruta", nargs="?", default=None,
+                   help="carpeta data/ o la de un conjunto (por defecto: LATAMLAB_DATOS o el data/ del curso)")
     v.set_defaults(func=_datos_validar)
     return parser
 
