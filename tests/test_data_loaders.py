@@ -12,17 +12,10 @@ from datasets import Dataset, DatasetDict
 from latamlab import data
 from latamlab.errors import DataError
 from latamlab.jsonl import read_jsonl, scan_jsonl, write_jsonl
-from latamlab.schemas import FILES, VARIANTES
+from latamlab.schemas import VARIANTES
 
 REPO = Path(__file__).resolve().parents[1]
 ROTOS = Path(__file__).parent / "fixtures" / "datos_rotos"
-
-
-def needs(*folders: str) -> pytest.MarkDecorator:
-    """Salta la prueba solo mientras falten los archivos finales de esos conjuntos."""
-    missing = [f"data/{f}/{name}" for f in folders for name in FILES[f] if not (REPO / "data" / f / name).is_file()]
-    return pytest.mark.skipif(bool(missing), reason=f"faltan los archivos finales {', '.join(missing)}; se crean "
-                              "con `python scripts/construir_datos.py` a partir de los borradores")
 
 
 # Archivo roto → (línea del problema o None si es del archivo entero, texto que debe aparecer).
@@ -140,7 +133,6 @@ def test_prompt_rejects_wrong_number_of_options():
         data.format_variant_prompt(variant(opciones=["a", "b", "c"]))
 
 
-@needs("finanzas")
 def test_shipped_finanzas_load():
     fin = data.load_finanzas()
     assert isinstance(fin, DatasetDict) and list(fin) == ["train", "validation", "test"]
@@ -148,7 +140,6 @@ def test_shipped_finanzas_load():
     assert data.load_referencia_finanzas().num_rows >= 80
 
 
-@needs("corpus")
 def test_shipped_corpus_load():
     corpus = data.load_corpus()
     assert list(corpus) == ["train", "test"] and sum(corpus.num_rows.values()) >= 3000
@@ -156,7 +147,6 @@ def test_shipped_corpus_load():
     assert data.load_originarias().num_rows >= 60
 
 
-@needs("variantes")
 def test_every_shipped_variant_loads_and_renders_a_prompt():
     items = data.load_variantes()
     assert items.num_rows >= 600

@@ -17,11 +17,6 @@ from latamlab.jsonl import write_jsonl
 
 REPO = Path(__file__).resolve().parents[1]
 TASK_DIR = REPO / "data" / "variantes" / "lm_eval"
-SHIPPED = REPO / "data" / "variantes" / "variantes.jsonl"
-needs_shipped = pytest.mark.skipif(
-    not SHIPPED.is_file(),
-    reason="falta data/variantes/variantes.jsonl; se crea con `python scripts/construir_datos.py --solo variantes`",
-)
 OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
 
@@ -94,7 +89,6 @@ def _printed(stdout: str, task: str, metric: str) -> float:
     raise AssertionError(f"lm_eval no imprimió `{metric}` de {task}:\n{stdout}")
 
 
-@needs_shipped
 def test_multiple_choice_runs_offline_from_any_folder(smol_dir, tmp_path):
     stdout, results = _run_lm_eval(smol_dir, "variantes_latam_mc", 40, tmp_path)
     accuracy = _printed(stdout, "variantes_latam_mc", "acc")
@@ -104,7 +98,6 @@ def test_multiple_choice_runs_offline_from_any_folder(smol_dir, tmp_path):
     assert results["n-samples"]["variantes_latam_mc"]["effective"] == 40
 
 
-@needs_shipped
 def test_generation_runs_offline(smol_dir, tmp_path):
     stdout, results = _run_lm_eval(smol_dir, "variantes_latam_gen", 4, tmp_path)
     exact = _printed(stdout, "variantes_latam_gen", "exact_match")
