@@ -89,10 +89,11 @@ def _printed(stdout: str, task: str, metric: str) -> float:
     raise AssertionError(f"lm_eval no imprimió `{metric}` de {task}:\n{stdout}")
 
 
-def test_multiple_choice_runs_offline_from_any_folder(smol_dir, tmp_path):
+def test_multiple_choice_runs_offline_from_any_folder(smol_dir, tmp_path, capsys):
     stdout, results = _run_lm_eval(smol_dir, "variantes_latam_mc", 40, tmp_path)
     accuracy = _printed(stdout, "variantes_latam_mc", "acc")
-    print(f"variantes_latam_mc con SmolLM2-135M (40 ítems): acc = {accuracy}")
+    with capsys.disabled():  # la exactitud queda a la vista en la salida de `make test`
+        print(f"\nvariantes_latam_mc con SmolLM2-135M (40 ítems): acc = {accuracy}")
     assert 0.0 <= accuracy <= 1.0
     assert accuracy == pytest.approx(results["results"]["variantes_latam_mc"]["acc,none"], abs=1e-4)
     assert results["n-samples"]["variantes_latam_mc"]["effective"] == 40
