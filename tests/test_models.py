@@ -63,3 +63,12 @@ def test_cpu_mode_resolves_to_the_prepared_folder(smol_dir):
 def test_unknown_precision_fails_before_loading():
     with pytest.raises(ConfigError, match="precision"):
         load_model("smollm2-135m-instruct", precision="int3")
+
+
+def test_diminuto_mode_loads_in_nf4_and_chats(tiny_dir):
+    model, tokenizer = load_model(mode="diminuto", precision="nf4")
+    assert any(isinstance(m, bnb.nn.Linear4bit) for m in model.modules())
+    ids = tokenizer.apply_chat_template([{"role": "user", "content": "¿Qué es el ahorro?"}],
+                                        add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    out = model.generate(**ids, max_new_tokens=8, do_sample=False)
+    assert out.shape[1] > ids["input_ids"].shape[1]
