@@ -105,7 +105,7 @@ def checks(report: dict) -> list[Check]:
     for package in PACKAGES:
         out.append(
             Check(v[package] is not None, f"{package} {v[package] or 'no instalado'}",
-                  f"instálalo con: pip install -e . (desde la carpeta del curso)")
+                  "instálalo con: pip install -e . (desde la carpeta del curso)")
         )
     if report["dispositivo"] == "cuda":
         out.append(Check(True, f"GPU {report['gpu']} · {report['vram_total_gib']} GiB "
@@ -140,6 +140,3 @@ def print_report(mode: str | None = None, as_json: bool = False) -> dict:
 def failed(report: dict) -> list[Check]:
     """Comprobaciones que fallaron."""
     return [c for c in checks(report) if not c.ok]
-
-
-
