@@ -26,7 +26,7 @@ from latamlab.dedup import jaccard, trigrams
 from latamlab.jsonl import read_jsonl
 from latamlab.schemas import (CATEGORIAS_VARIANTES, DIFICULTADES, FILES, PAISES, REGISTROS_CORPUS,
                               TEMAS_FINANZAS)
-from latamlab.validate import longest_option_accuracy
+from latamlab.validate import longest_option_accuracy, option_length_accuracy
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
@@ -160,16 +160,6 @@ def count(groups: dict[str, list[dict]], key: Callable[[dict], Iterable[str]], *
 
 def pct(x: float) -> str:
     return f"{x * 100:.1f}".replace(".", ",")
-
-
-def option_length_accuracy(items: list[dict], pick: Callable[[list[int]], int]) -> float:
-    """Exactitud de «elige la opción de largo ``pick`` (max o min)», con crédito 1/k en empates."""
-    total = 0.0
-    for item in items:
-        lengths = [len(o) for o in item["opciones"]]
-        chosen = [i for i, n in enumerate(lengths) if n == pick(lengths)]
-        total += (item["respuesta"] in chosen) / len(chosen)
-    return total / len(items)
 
 
 REVISION_CATEGORIES = {"léxico": "lexico", "gramática": "gramatica", "expresiones": "expresiones",
