@@ -42,7 +42,8 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 
-__all__ = ["THRESHOLD", "normalize", "trigrams", "jaccard", "near_duplicate_pairs", "clusters"]
+__all__ = ["THRESHOLD", "normalize", "trigrams", "jaccard", "near_duplicate_pairs", "cross_pairs", "pair_kind",
+           "clusters"]
 
 THRESHOLD = 0.6
 _NOT_WORD = re.compile(r"[^\w]+|_")
@@ -148,6 +149,23 @@ def near_duplicate_pairs(
             if exact >= threshold:
                 pairs.append((i, j, exact))
     return sorted(pairs)
+
+
+def cross_pairs(
+    left: Sequence[str], right: Sequence[str], threshold: float = THRESHOLD
+) -> list[tuple[int, int, float]]:
+    """Pares casi duplicados entre dos listas (por ejemplo, preguntas de evaluación e instrucciones).
+
+    Returns:
+        Tuplas ``(i, j, similitud)`` con ``i`` índice en `left` y ``j`` índice en `right`.
+    """
+    n = len(left)
+    return [(i, j - n, score) for i, j, score in near_duplicate_pairs([*left, *right], threshold) if i < n <= j]
+
+
+def pair_kind(a: str, b: str, score: float) -> str:
+    """Describe un par encontrado: «duplicado exacto» (igual tras normalizar) o «casi duplicado (similitud …)»."""
+    return "duplicado exacto" if normalize(a) == normalize(b) else f"casi duplicado (similitud {score:.2f})"
 
 
 def clusters(size: int, pairs: Sequence[tuple[int, int, float]]) -> list[int]:

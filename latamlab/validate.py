@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from latamlab.dedup import near_duplicate_pairs, normalize
+from latamlab.dedup import cross_pairs, near_duplicate_pairs, pair_kind
 from latamlab.errors import DataProblem
 from latamlab.jsonl import Record, scan_jsonl
 from latamlab.schemas import FILES, PAISES, Schema, check_record, dedup_text
@@ -96,8 +96,7 @@ def _duplicates(files: Loaded, schema: Schema, problems: list[DataProblem]) -> N
     for i, j, score in near_duplicate_pairs(texts):
         (path_i, rec_i), (path_j, rec_j) = flat[i], flat[j]
         other = f"{path_i.name}:{rec_i.line}"
-        exact = normalize(texts[i]) == normalize(texts[j])
-        kind = "duplicado exacto" if exact else f"casi duplicado (similitud {score:.2f})"
+        kind = pair_kind(texts[i], texts[j], score)
         if path_i != path_j:
             problems.append(DataProblem(path_j, rec_j.line, f"fuga entre divisiones: {kind} de {other}",
                                         f"deja ambos en la misma división o borra uno; {_REBUILD}"))
@@ -148,14 +147,13 @@ def _leaks_into(path: Path, recs: list[Record], field: str, targets: list[Path],
                 problems: list[DataProblem]) -> None:
     """Marca preguntas de evaluación que son casi iguales a una instrucción de entrenamiento."""
     for target in targets:
-        texts = [r.data[field] for r in recs] + [r.data["instruccion"] for r in files[target]]
-        for i, j, score in near_duplicate_pairs(texts):
-            if i < len(recs) <= j:
-                line = files[target][j - len(recs)].line
-                problems.append(DataProblem(path, recs[i].line, f"fuga: la pregunta es casi igual (similitud "
-                                            f"{score:.2f}) a la instrucción de {target.name}:{line}",
-                                            "reescribe una de las dos; `python scripts/construir_datos.py` "
-                                            "quita esa instrucción de finanzas"))
+        instructions = [r.data["instruccion"] for r in files[target]]
+        for i, j, score in cross_pairs([r.data[field] for r in recs], instructions):
+            line = files[target][j].line
+            problems.append(DataProblem(path, recs[i].line, f"fuga: la pregunta es casi igual (similitud "
+                                        f"{score:.2f}) a la instrucción de {target.name}:{line}",
+                                        "reescribe una de las dos; `python scripts/construir_datos.py` "
+                                        "quita esa instrucción de finanzas"))
 
 
 def _check_variantes(files: Loaded, problems: list[DataProblem]) -> list[str]:
@@ -278,7 +276,7 @@ def main(path: str | None = None) -> int:
     if not problems:
         print("[OK] Los datos están bien.")
         return 0
-    print(f"[FAIL] Encontré {len(problems)} problema(s):")
+    print(f"[FALLA] Encontré {len(problems)} problema(s):")
     for problem in problems:
         print(problem)
     return 1

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from latamlab.data import data_root
-from latamlab.dedup import clusters, near_duplicate_pairs, normalize
+from latamlab.dedup import clusters, cross_pairs, near_duplicate_pairs, pair_kind
 from latamlab.errors import DataError, DataProblem
 from latamlab.jsonl import scan_jsonl, write_jsonl
 from latamlab.schemas import FILES, Schema, check_record, dedup_text
@@ -86,8 +86,7 @@ def drop_duplicates(rows: list[Row], schema: Schema) -> list[Row]:
     for i, j, score in near_duplicate_pairs(texts, blocks=blocks):
         if i in dropped or j in dropped:
             continue
-        kind = "duplicado exacto" if normalize(texts[i]) == normalize(texts[j]) else f"casi duplicado ({score:.2f})"
-        dropped[j] = f"{kind} de {rows[i][1]['id']} ({rows[i][0]})"
+        dropped[j] = f"{pair_kind(texts[i], texts[j], score)} de {rows[i][1]['id']} ({rows[i][0]})"
     for j, reason in sorted(dropped.items()):
         print(f"  descarto {rows[j][1]['id']} ({rows[j][0]}): {reason}")
     return [row for k, row in enumerate(rows) if k not in dropped]
@@ -95,9 +94,7 @@ def drop_duplicates(rows: list[Row], schema: Schema) -> list[Row]:
 
 def drop_leaks(rows: list[Row], schema: Schema, questions: list[str]) -> list[Row]:
     """Descarta filas cuyo texto es casi igual a una pregunta de evaluación."""
-    texts = [dedup_text(schema, data) for _, data in rows]
-    leaked = {j - len(questions) for i, j, _ in near_duplicate_pairs(questions + texts)
-              if i < len(questions) <= j}
+    leaked = {j for _, j, _ in cross_pairs(questions, [dedup_text(schema, data) for _, data in rows])}
     for j in sorted(leaked):
         print(f"  descarto {rows[j][1]['id']} ({rows[j][0]}): casi igual a una pregunta de referencia.jsonl")
     return [row for k, row in enumerate(rows) if k not in leaked]
@@ -145,6 +142,13 @@ def _write(path: Path, rows: list[dict], dry_run: bool) -> None:
         write_jsonl(path, rows)
 
 
+def _write_splits(folder: Path, rows: list[Row], schema: Schema, seed: int, dry_run: bool) -> None:
+    """Reparte `rows` en las divisiones de ``SPLITS[folder.name]`` y escribe un archivo por división."""
+    if rows:
+        for split, items in assign_splits(rows, schema, SPLITS[folder.name], seed).items():
+            _write(folder / f"{split}.jsonl", items, dry_run)
+
+
 def build(root: Path, only: str | None, seed: int, dry_run: bool, skip_invalid: bool) -> None:
     """Construye los conjuntos pedidos dentro de ``root``."""
     if only in (None, "finanzas"):
@@ -156,10 +160,7 @@ def build(root: Path, only: str | None, seed: int, dry_run: bool, skip_invalid: 
             _write(folder / "referencia.jsonl", sorted((d for _, d in ref), key=lambda d: d["id"]), dry_run)
         schema = FILES["finanzas"]["train.jsonl"]
         rows = drop_duplicates(read_sources(folder, SOURCES["finanzas"], schema, skip_invalid), schema)
-        rows = drop_leaks(rows, schema, [d["pregunta"] for _, d in ref])
-        if rows:
-            for split, items in assign_splits(rows, schema, SPLITS["finanzas"], seed).items():
-                _write(folder / f"{split}.jsonl", items, dry_run)
+        _write_splits(folder, drop_leaks(rows, schema, [d["pregunta"] for _, d in ref]), schema, seed, dry_run)
     if only in (None, "variantes"):
         folder = root / "variantes"
         print("variantes:")
@@ -173,9 +174,7 @@ def build(root: Path, only: str | None, seed: int, dry_run: bool, skip_invalid: 
         print("corpus:")
         schema = FILES["corpus"]["train.jsonl"]
         rows = drop_duplicates(read_sources(folder, SOURCES["corpus"], schema, skip_invalid), schema)
-        if rows:
-            for split, items in assign_splits(rows, schema, SPLITS["corpus"], seed).items():
-                _write(folder / f"{split}.jsonl", items, dry_run)
+        _write_splits(folder, rows, schema, seed, dry_run)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         build(root, args.solo, args.semilla, args.simular, args.saltar_invalidas)
     except DataError as exc:
-        print(f"[FAIL] {exc}\nArregla la línea o usa --saltar-invalidas.", file=sys.stderr)
+        print(f"[FALLA] {exc}\nArregla la línea o usa --saltar-invalidas.", file=sys.stderr)
         return 2
     if args.simular:
         return 0

@@ -105,3 +105,18 @@ def test_same_template_with_other_facts_is_not_a_duplicate(a, b):
 def test_clusters_join_chains_and_label_with_smallest_index():
     assert clusters(5, [(0, 3, 0.9), (3, 4, 0.7)]) == [0, 1, 2, 0, 0]
     assert clusters(3, []) == [0, 1, 2]
+
+
+def test_cross_pairs_only_pairs_left_with_right():
+    from latamlab.dedup import cross_pairs
+
+    left = ["¿Qué es la tasa de usura en Colombia?", "¿Qué es la tasa de usura en Colombia hoy?"]
+    right = ["Háblame del clima en Lima", "¿Qué es la tasa de usura en Colombia?"]
+    assert [(i, j) for i, j, _ in cross_pairs(left, right)] == [(0, 1), (1, 1)]
+
+
+def test_pair_kind_tells_exact_from_near():
+    from latamlab.dedup import pair_kind
+
+    assert pair_kind("¡Hola, Bogotá!", "hola bogota", 1.0) == "duplicado exacto"
+    assert pair_kind("hola bogota", "hola bogotá hoy", 0.714) == "casi duplicado (similitud 0.71)"

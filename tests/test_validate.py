@@ -141,7 +141,7 @@ def test_main_lists_problems_and_fails(tmp_path, small_minimums, capsys):
     (root / "corpus/originarias.jsonl").unlink()
     assert val.main(str(root)) == 1
     out = capsys.readouterr().out
-    assert "[FAIL] Encontré 2 problema(s):" in out
+    assert "[FALLA] Encontré 2 problema(s):" in out
     assert f"{root}/finanzas/test.jsonl:1: fuga entre divisiones: duplicado exacto de train.jsonl:3 — " in out
     assert f"{root}/corpus/originarias.jsonl: el archivo no existe" in out
 
@@ -209,7 +209,7 @@ def test_builder_dedups_splits_and_balances(tmp_path, small_minimums, capsys):
     builder = load_builder()
     assert builder.main(["--datos", str(root)]) == 0, capsys.readouterr().out
     out = capsys.readouterr().out
-    assert "descarto fin-0008 (finanzas/borradores/instrucciones.jsonl:8): casi duplicado (0.90) de fin-0006" in out
+    assert "descarto fin-0008 (finanzas/borradores/instrucciones.jsonl:8): casi duplicado (similitud 0.90) de fin-0006" in out
     assert "descarto fin-0009 (finanzas/borradores/instrucciones.jsonl:9): casi igual a una pregunta" in out
     assert "descarto var-mx-012 (variantes/borradores/parte_b.jsonl:1): duplicado exacto de var-mx-003" in out
     assert "descarto cor-00022 (corpus/borradores/parte_2.jsonl:2): duplicado exacto de cor-00004" in out
