@@ -12,7 +12,8 @@ import yaml
 
 from latamlab.errors import ConfigError
 
-__all__ = ["ModelCard", "catalog", "get_card", "default_model_name", "suggest_names", "gguf_packages"]
+__all__ = ["ModelCard", "catalog", "get_card", "default_model_name", "suggest_names", "gguf_packages",
+           "find_card"]
 
 Origin = Literal["hub", "gguf", "local"]
 
@@ -94,18 +95,23 @@ def suggest_names(name: str, n: int = 3) -> list[str]:
     return close or [n_ for n_ in names if name.lower().split("-")[0] in n_][:n]
 
 
+def find_card(name: str) -> ModelCard | None:
+    """Busca un modelo por nombre corto o por `hub_id` (sin distinguir mayúsculas); ``None`` si no está."""
+    cards = catalog()
+    if name in cards:
+        return cards[name]
+    return next((c for c in cards.values() if c.hub_id and c.hub_id.lower() == name.lower()), None)
+
+
 def get_card(name: str) -> ModelCard:
     """Busca un modelo del catálogo por nombre corto (o por su `hub_id`).
 
     Raises:
         ConfigError: si no existe; el mensaje sugiere los nombres más parecidos.
     """
-    cards = catalog()
-    if name in cards:
-        return cards[name]
-    for card in cards.values():
-        if card.hub_id and card.hub_id.lower() == name.lower():
-            return card
+    card = find_card(name)
+    if card is not None:
+        return card
     hint = suggest_names(name)
     tip = f" ¿Quisiste decir {', '.join(hint)}?" if hint else ""
     raise ConfigError(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from latamlab.catalog import catalog, default_model_name, get_card
+from latamlab.catalog import default_model_name, find_card, get_card
 from latamlab.errors import ConfigError
 from latamlab.modes import resolve_mode
 from latamlab.network import is_offline
@@ -48,8 +48,7 @@ def resolve_source(name: str | None = None, mode: str | None = None) -> str:
     name = name or default_model_name(resolve_mode(mode))
     if Path(name).expanduser().is_dir():
         return str(Path(name).expanduser())
-    hub_ids = {c.hub_id.lower(): c for c in catalog().values() if c.hub_id}
-    card = hub_ids.get(name.lower()) if "/" in name else get_card(name)
+    card = find_card(name) if "/" in name else get_card(name)  # un id del hub puede no estar en el catálogo
     if card is not None and card.origen != "hub":
         return str(local_model_path(card.nombre))
     hub_id = card.hub_id if card is not None else name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -11,8 +12,6 @@ FIELDS = {"python", "versiones", "dispositivo", "gpu", "vram_total_gib", "vram_l
 
 
 def _run(*args: str, env_mode: str | None = "cpu") -> subprocess.CompletedProcess:
-    import os
-
     env = {**os.environ}
     env.pop("LATAMLAB_MODO", None)
     if env_mode is not None:
