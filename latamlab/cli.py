@@ -8,20 +8,20 @@ import sys
 from dataclasses import asdict
 
 from latamlab.errors import LatamlabError
-from latamlab.quiet import quiet_libraries
+from latamlab.runtime.notebook import quiet_libraries
 
 __all__ = ["build_parser", "main"]
 
 
 def _entorno(args: argparse.Namespace) -> int:
-    from latamlab.env import failed, print_report
+    from latamlab.runtime.report import failed, print_report
 
-    report = print_report(mode=args.modo, as_json=args.json)
+    report = print_report(mode=args.mode, as_json=args.json)
     return 1 if failed(report) else 0
 
 
 def _modelos(args: argparse.Namespace) -> int:
-    from latamlab.catalog import catalog
+    from latamlab.models.catalog import catalog
 
     cards = list(catalog().values())
     if args.json:
@@ -29,23 +29,23 @@ def _modelos(args: argparse.Namespace) -> int:
         return 0
     print(f"{'nombre':<24} {'parámetros':>11}  {'origen':<6} {'¿T4?':<5} {'licencia':<28} idiomas")
     for c in cards:
-        params = f"{c.parametros / 1e9:.2f} B" if c.parametros else "diminuto"
-        t4 = "sí" if c.cabe_en_t4 else "no"
-        lock = " (restringido)" if c.restringido else ""
-        print(f"{c.nombre:<24} {params:>11}  {c.origen:<6} {t4:<5} {(c.licencia + lock)[:28]:<28} {', '.join(c.idiomas)}")
+        params = f"{c.params / 1e9:.2f} B".replace(".", ",") if c.params else "diminuto"
+        t4 = "sí" if c.fits_t4 else "no"
+        lock = " (restringido)" if c.gated else ""
+        print(f"{c.name:<24} {params:>11}  {c.source:<6} {t4:<5} {(c.license + lock)[:28]:<28} {', '.join(c.languages)}")
     print("\nUsa el nombre con latamlab.load_model(nombre). Detalles y notas: latamlab modelos --json")
     return 0
 
 
 def _preparar(args: argparse.Namespace) -> int:
-    from latamlab.prepare import prepare
+    from latamlab.models.offline import prepare
 
     prepare(args.modelos or None, rebuild=args.reconstruir)
     return 0
 
 
 def _datos_validar(args: argparse.Namespace) -> int:
-    from latamlab.validate import main as validate_main
+    from latamlab.data.validate import main as validate_main
 
     return validate_main(args.ruta)
 
@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("entorno", help="informe del entorno con líneas [OK]/[FALLA]")
     p.add_argument("--json", action="store_true", help="imprime el informe en JSON")
-    p.add_argument("--modo", default=None, help="gpu, cpu o diminuto (por defecto, LATAMLAB_MODO)")
+    p.add_argument("--mode", default=None, help="gpu, cpu o diminuto (por defecto, LATAMLAB_MODO)")
     p.set_defaults(func=_entorno)
 
     p = sub.add_parser("modelos", help="catálogo de modelos del curso")

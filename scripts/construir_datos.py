@@ -29,12 +29,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from latamlab.data import data_root
-from latamlab.dedup import clusters, cross_pairs, near_duplicate_pairs, pair_kind
+from latamlab.data.loaders import data_root
+from latamlab.data.dedup import clusters, cross_pairs, near_duplicate_pairs, pair_kind
 from latamlab.errors import DataError, DataProblem
-from latamlab.jsonl import scan_jsonl, write_jsonl
-from latamlab.schemas import FILES, Schema, check_record, dedup_text
-from latamlab.validate import SPLITS, main as validate_main
+from latamlab.data.jsonl import scan_jsonl, write_jsonl
+from latamlab.data.schemas import FILES, Schema, check_record, dedup_text
+from latamlab.data.validate import SPLITS, main as validate_main
 
 SOURCES = {
     "finanzas": ["borradores/instrucciones.jsonl", "train.jsonl", "validation.jsonl", "test.jsonl"],

@@ -23,17 +23,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LOAD = """
 import time; t0 = time.perf_counter()
-from latamlab.quiet import quiet_libraries; quiet_libraries()
-from latamlab.models import load_model
+from latamlab.runtime.notebook import quiet_libraries; quiet_libraries()
+from latamlab.models.load import load_model
 t1 = time.perf_counter(); load_model("smollm2-135m-instruct", precision="nf4"); t2 = time.perf_counter()
 print(f"{t2 - t0:.2f} {t2 - t1:.2f}")
 """
 GRADS = """
 import json, torch
-from latamlab.quiet import quiet_libraries; quiet_libraries()
+from latamlab.runtime.notebook import quiet_libraries; quiet_libraries()
 import bitsandbytes as bnb
 from peft import LoraConfig, get_peft_model
-from latamlab.models import load_model
+from latamlab.models.load import load_model
 def norm(generate, guard):
     model, tok = load_model("smollm2-135m-instruct", precision="nf4", device="cpu")
     for m in model.modules():
@@ -72,8 +72,8 @@ def main() -> int:
     results["carga_nf4_proceso_completo_s"] = total
     results["carga_nf4_solo_load_model_s"] = only_load
     results["huella_mib"] = json.loads(_python(
-        "import json; from latamlab.quiet import quiet_libraries; quiet_libraries()\n"
-        "from latamlab.models import load_model\n"
+        "import json; from latamlab.runtime.notebook import quiet_libraries; quiet_libraries()\n"
+        "from latamlab.models.load import load_model\n"
         "print(json.dumps({p: load_model('smollm2-135m-instruct', precision=p)[0].get_memory_footprint() / 2**20"
         " for p in ['bf16', 'nf4']}))"))
     results["proporcion_nf4_bf16"] = round(results["huella_mib"]["nf4"] / results["huella_mib"]["bf16"], 4)

@@ -8,7 +8,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import pytest  # noqa: E402
 
-from latamlab.quiet import quiet_libraries  # noqa: E402
+from latamlab.runtime.notebook import quiet_libraries  # noqa: E402
 
 quiet_libraries()
 
@@ -16,7 +16,7 @@ quiet_libraries()
 @pytest.fixture(scope="session")
 def smol_dir():
     """Carpeta del modelo del modo cpu (SmolLM2-135M-Instruct convertido desde GGUF)."""
-    from latamlab.prepare import local_model_path
+    from latamlab.models.offline import local_model_path
 
     return local_model_path("smollm2-135m-instruct")
 
@@ -24,6 +24,6 @@ def smol_dir():
 @pytest.fixture(scope="session")
 def tiny_dir():
     """Carpeta del modelo diminuto de arquitectura Llama."""
-    from latamlab.prepare import local_model_path
+    from latamlab.models.offline import local_model_path
 
     return local_model_path("diminuto-llama")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from latamlab import catalog as catalog_mod
-from latamlab.catalog import catalog, default_model_name, get_card
+from latamlab.models import catalog as catalog_mod
+from latamlab.models.catalog import catalog, default_model_name, get_card
 from latamlab.errors import ConfigError
-from latamlab.modes import resolve_mode
+from latamlab.runtime.device import resolve_mode
 
 
 def test_catalog_lists_the_course_models():
@@ -20,13 +20,13 @@ def test_catalog_lists_the_course_models():
 
 def test_latamgpt_does_not_fit_a_t4_and_says_why():
     card = get_card("latamgpt-70b")
-    assert card.cabe_en_t4 is False
-    assert "T4" in card.notas and "GB" in card.notas
+    assert card.fits_t4 is False
+    assert "T4" in card.notes and "GB" in card.notes
 
 
 def test_gated_models_are_marked():
-    assert get_card("meta-llama/Llama-3.2-1B-Instruct").restringido is True
-    assert get_card("qwen2.5-0.5b-instruct").restringido is False
+    assert get_card("meta-llama/Llama-3.2-1B-Instruct").gated is True
+    assert get_card("qwen2.5-0.5b-instruct").gated is False
 
 
 def test_unknown_name_suggests_close_catalog_names():
@@ -35,9 +35,9 @@ def test_unknown_name_suggests_close_catalog_names():
 
 
 def test_unknown_catalog_field_is_rejected(monkeypatch):
-    raw = {"modelos": [{"nombre": "x", "origen": "local", "arquitectura": "llama", "licencia": "MIT",
-                        "idiomas": ["es"], "restringido": False, "cabe_en_t4": True, "notas": "",
-                        "tamano": 3}], "modos": {}}
+    raw = {"models": [{"name": "x", "source": "local", "architecture": "llama", "license": "MIT",
+                        "languages": ["es"], "gated": False, "fits_t4": True, "notes": "",
+                        "tamano": 3}], "modes": {}}
     monkeypatch.setattr(catalog_mod, "_raw_catalog", lambda: raw)
     catalog_mod.catalog.cache_clear()
     try:
@@ -49,9 +49,9 @@ def test_unknown_catalog_field_is_rejected(monkeypatch):
 
 def test_each_mode_has_a_catalog_model():
     for mode in ("gpu", "cpu", "diminuto"):
-        assert get_card(default_model_name(mode)).nombre == default_model_name(mode)
-    assert get_card(default_model_name("cpu")).origen == "gguf"
-    assert get_card(default_model_name("gpu")).origen == "hub"
+        assert get_card(default_model_name(mode)).name == default_model_name(mode)
+    assert get_card(default_model_name("cpu")).source == "gguf"
+    assert get_card(default_model_name("gpu")).source == "hub"
 
 
 def test_mode_from_env_and_argument(monkeypatch):

@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 
-FIELDS = {"python", "versiones", "dispositivo", "gpu", "vram_total_gib", "vram_libre_gib", "capacidad_computo",
-          "bf16_nativo", "cuatro_bits", "colab", "sin_conexion", "modo", "modelo"}
+FIELDS = {"python", "versions", "device", "gpu", "vram_total_gib", "vram_free_gib", "compute_capability",
+          "native_bf16", "bf16_reason", "four_bit", "colab", "offline", "mode", "model"}
 
 
 def _run(*args: str, env_mode: str | None = "cpu") -> subprocess.CompletedProcess:
@@ -25,9 +25,9 @@ def test_entorno_json_is_valid_with_all_fields():
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert FIELDS <= set(report)
-    assert set(report["versiones"]) >= {"torch", "transformers", "peft", "bitsandbytes"}
-    assert report["dispositivo"] == "cpu" and report["cuatro_bits"] is True
-    assert report["modo"] == "cpu" and report["modelo"] == "smollm2-135m-instruct"
+    assert set(report["versions"]) >= {"torch", "transformers", "peft", "bitsandbytes"}
+    assert report["device"] == "cpu" and report["four_bit"] is True
+    assert report["mode"] == "cpu" and report["model"] == "smollm2-135m-instruct"
     assert result.stderr == ""
 
 

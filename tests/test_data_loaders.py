@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from datasets import Dataset, DatasetDict
 
-from latamlab import data
+from latamlab.data import loaders as data
 from latamlab.errors import DataError
-from latamlab.jsonl import read_jsonl, scan_jsonl, write_jsonl
-from latamlab.schemas import VARIANTES
+from latamlab.data.jsonl import read_jsonl, scan_jsonl, write_jsonl
+from latamlab.data.schemas import VARIANTES
 
 REPO = Path(__file__).resolve().parents[1]
 ROTOS = Path(__file__).parent / "fixtures" / "datos_rotos"
@@ -72,7 +72,7 @@ def test_scan_collects_every_bad_line_without_stopping(tmp_path):
 
 def test_missing_file_says_how_to_point_elsewhere(tmp_path):
     with pytest.raises(DataError, match=r"variantes\.jsonl: el archivo no existe — .*LATAMLAB_DATOS"):
-        data.load_variantes(tmp_path)
+        data.load_variants(tmp_path)
 
 
 def test_nothing_is_loaded_half_way(tmp_path):
@@ -81,12 +81,12 @@ def test_nothing_is_loaded_half_way(tmp_path):
     rows = [json.dumps(variant(n), ensure_ascii=False) for n in (1, 2)] + ['{"id": "var-mx-003"}']
     (folder / "variantes.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"variantes\.jsonl:3: falta el campo"):
-        data.load_variantes(tmp_path)
+        data.load_variants(tmp_path)
 
 
 def test_load_variantes_returns_typed_dataset(tmp_path):
     write_jsonl(tmp_path / "variantes" / "variantes.jsonl", [variant(1), variant(2, "AR")])
-    ds = data.load_variantes(tmp_path)
+    ds = data.load_variants(tmp_path)
     assert isinstance(ds, Dataset) and ds.num_rows == 2
     assert list(ds.features) == list(VARIANTES.fields)
     assert ds.features["respuesta"].dtype == "int64"
@@ -97,7 +97,7 @@ def test_env_var_overrides_default_root(tmp_path, monkeypatch):
     write_jsonl(tmp_path / "variantes" / "variantes.jsonl", [variant(1)])
     monkeypatch.setenv(data.ENV_VAR, str(tmp_path))
     assert data.data_root() == tmp_path.resolve()
-    assert data.load_variantes().num_rows == 1
+    assert data.load_variants().num_rows == 1
     monkeypatch.delenv(data.ENV_VAR)
     assert data.data_root() == REPO / "data"
 
@@ -134,21 +134,21 @@ def test_prompt_rejects_wrong_number_of_options():
 
 
 def test_shipped_finanzas_load():
-    fin = data.load_finanzas()
+    fin = data.load_finance()
     assert isinstance(fin, DatasetDict) and list(fin) == ["train", "validation", "test"]
     assert sum(fin.num_rows.values()) >= 600
-    assert data.load_referencia_finanzas().num_rows >= 80
+    assert data.load_finance_reference().num_rows >= 80
 
 
 def test_shipped_corpus_load():
     corpus = data.load_corpus()
     assert list(corpus) == ["train", "test"] and sum(corpus.num_rows.values()) >= 3000
-    assert data.load_paralelo().num_rows >= 200
-    assert data.load_originarias().num_rows >= 60
+    assert data.load_parallel().num_rows >= 200
+    assert data.load_indigenous().num_rows >= 60
 
 
 def test_every_shipped_variant_loads_and_renders_a_prompt():
-    items = data.load_variantes()
+    items = data.load_variants()
     assert items.num_rows >= 600
     for item in items:
         prompt = data.format_variant_prompt(item)

@@ -21,12 +21,12 @@ import pytest
 import yaml
 from datasets import Dataset, load_dataset
 
-from latamlab import data
-from latamlab.dedup import jaccard, trigrams
-from latamlab.jsonl import read_jsonl
-from latamlab.schemas import (CATEGORIAS_VARIANTES, DIFICULTADES, FILES, PAISES, REGISTROS_CORPUS,
+from latamlab.data import loaders as data
+from latamlab.data.dedup import jaccard, trigrams
+from latamlab.data.jsonl import read_jsonl
+from latamlab.data.schemas import (CATEGORIAS_VARIANTES, DIFICULTADES, FILES, PAISES, REGISTROS_CORPUS,
                               TEMAS_FINANZAS)
-from latamlab.validate import longest_option_accuracy, option_length_accuracy
+from latamlab.data.validate import longest_option_accuracy, option_length_accuracy
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
@@ -46,15 +46,15 @@ CONFIGS: dict[str, dict[str, dict[str, str]]] = {
 }
 #: (carpeta, archivo) → el cargador de ``latamlab.data`` que lee ese archivo.
 LOADERS: dict[tuple[str, str], Callable[[], Dataset]] = {
-    ("finanzas", "train.jsonl"): lambda: data.load_finanzas()["train"],
-    ("finanzas", "validation.jsonl"): lambda: data.load_finanzas()["validation"],
-    ("finanzas", "test.jsonl"): lambda: data.load_finanzas()["test"],
-    ("finanzas", "referencia.jsonl"): data.load_referencia_finanzas,
-    ("variantes", "variantes.jsonl"): data.load_variantes,
+    ("finanzas", "train.jsonl"): lambda: data.load_finance()["train"],
+    ("finanzas", "validation.jsonl"): lambda: data.load_finance()["validation"],
+    ("finanzas", "test.jsonl"): lambda: data.load_finance()["test"],
+    ("finanzas", "referencia.jsonl"): data.load_finance_reference,
+    ("variantes", "variantes.jsonl"): data.load_variants,
     ("corpus", "train.jsonl"): lambda: data.load_corpus()["train"],
     ("corpus", "test.jsonl"): lambda: data.load_corpus()["test"],
-    ("corpus", "paralelo.jsonl"): data.load_paralelo,
-    ("corpus", "originarias.jsonl"): data.load_originarias,
+    ("corpus", "paralelo.jsonl"): data.load_parallel,
+    ("corpus", "originarias.jsonl"): data.load_indigenous,
 }
 #: Tipo de Python del esquema → cómo lo escribe la columna «Tipo» de la tabla de campos.
 TYPES = {str: "string", int: "int64", list: "list[string]"}

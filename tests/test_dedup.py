@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from latamlab.dedup import THRESHOLD, clusters, jaccard, near_duplicate_pairs, normalize, trigrams
+from latamlab.data.dedup import THRESHOLD, clusters, jaccard, near_duplicate_pairs, normalize, trigrams
 
 
 def test_normalize_lowercases_strips_accents_punctuation_and_spaces():
@@ -108,7 +108,7 @@ def test_clusters_join_chains_and_label_with_smallest_index():
 
 
 def test_cross_pairs_only_pairs_left_with_right():
-    from latamlab.dedup import cross_pairs
+    from latamlab.data.dedup import cross_pairs
 
     left = ["¿Qué es la tasa de usura en Colombia?", "¿Qué es la tasa de usura en Colombia hoy?"]
     right = ["Háblame del clima en Lima", "¿Qué es la tasa de usura en Colombia?"]
@@ -116,7 +116,7 @@ def test_cross_pairs_only_pairs_left_with_right():
 
 
 def test_pair_kind_tells_exact_from_near():
-    from latamlab.dedup import pair_kind
+    from latamlab.data.dedup import pair_kind
 
     assert pair_kind("¡Hola, Bogotá!", "hola bogota", 1.0) == "duplicado exacto"
     assert pair_kind("hola bogota", "hola bogotá hoy", 0.714) == "casi duplicado (similitud 0.71)"

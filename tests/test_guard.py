@@ -11,7 +11,7 @@ import torch
 from bitsandbytes.functional import has_avx512bf16
 from peft import LoraConfig, get_peft_model
 
-from latamlab.models import load_model
+from latamlab.models.load import load_model
 
 PROMPT = "La inflación en Colombia se mide con el índice de precios al consumidor."
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from latamlab.data import format_variant_prompt
-from latamlab.jsonl import write_jsonl
+from latamlab.data.loaders import format_variant_prompt
+from latamlab.data.jsonl import write_jsonl
 
 REPO = Path(__file__).resolve().parents[1]
 TASK_DIR = REPO / "data" / "variantes" / "lm_eval"

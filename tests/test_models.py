@@ -6,9 +6,9 @@ import bitsandbytes as bnb
 import pytest
 import torch
 
-from latamlab import models
+from latamlab.models import load as models
 from latamlab.errors import ConfigError
-from latamlab.models import load_model, resolve_source
+from latamlab.models.load import load_model, resolve_source
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +52,12 @@ def test_hub_id_while_offline_names_local_alternatives(monkeypatch):
 
 def test_gpu_mode_default_is_a_hub_model(monkeypatch):
     monkeypatch.setattr(models, "is_offline", lambda: False)
-    assert resolve_source(mode="gpu") == "Qwen/Qwen2.5-1.5B-Instruct"
-    assert resolve_source("Some-Org/other-model") == "Some-Org/other-model"
+    assert resolve_source(mode="gpu")[0] == "Qwen/Qwen2.5-1.5B-Instruct"
+    assert resolve_source("Some-Org/other-model") == ("Some-Org/other-model", None)
 
 
 def test_cpu_mode_resolves_to_the_prepared_folder(smol_dir):
-    assert resolve_source(mode="cpu") == str(smol_dir)
+    assert resolve_source(mode="cpu") == (str(smol_dir), None)
 
 
 def test_unknown_precision_fails_before_loading():

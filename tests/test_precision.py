@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from latamlab import precision as prec
+from latamlab.quant import presets as prec
 from latamlab.errors import ConfigError
-from latamlab.precision import QLORA_NF4, bnb_config, check_precision, compute_dtype_for, torch_dtype_for
+from latamlab.quant.formats import check_precision
+from latamlab.quant.presets import QLORA_NF4, bnb_config, compute_dtype_for, torch_dtype_for
 
 
 def test_unknown_precision_message():

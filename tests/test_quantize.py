@@ -10,22 +10,24 @@ from torch import nn
 
 import bitsandbytes.functional as bnbF
 from latamlab.errors import ConfigError
-from latamlab.quantize import (
-    METHODS,
-    bits_per_parameter,
+from latamlab.quant.by_hand import (
     dequantize,
     dequantize_absmax,
     double_quantize,
-    dynamic8_levels,
     fake_quantize_model,
+    quantize_blockwise,
+    quantize_dequantize,
+    reconstruction_mse,
+)
+from latamlab.quant.formats import bits_per_param
+from latamlab.quant.levels import (
+    METHODS,
+    dynamic8_levels,
     fp4_levels,
     int4_levels,
     int8_levels,
     levels_for,
     nf4_levels,
-    quantize_blockwise,
-    quantize_dequantize,
-    reconstruction_mse,
 )
 
 DTYPES = [torch.float32, torch.bfloat16]
@@ -166,12 +168,12 @@ def test_mse_ordering_on_normal_weights() -> None:
     assert mse["nf4"] <= with_dq < mse["nf4"] * 1.01  # la doble cuantización casi no agrega error
 
 
-def test_bits_per_parameter() -> None:
-    assert bits_per_parameter() == 4.5
-    assert bits_per_parameter(double_quant=True) == pytest.approx(4.127, abs=5e-4)
-    assert bits_per_parameter(double_quant=True) == 4 + 8 / 64 + 32 / (64 * 256)
-    assert bits_per_parameter(bits=8, block_size=64) == 8.5
-    assert bits_per_parameter(block_size=128) == 4.25
+def test_bits_per_param() -> None:
+    assert bits_per_param("nf4", double_quant=False) == 4.5
+    assert bits_per_param("nf4") == pytest.approx(4.127, abs=5e-4)
+    assert bits_per_param("fp4", double_quant=True) == 4 + 8 / 64 + 32 / (64 * 256)
+    assert bits_per_param("int4", block_size=128, double_quant=False) == 4.25
+    assert [bits_per_param(p) for p in ("int8", "bf16", "fp16", "fp32")] == [8, 16, 16, 32]
 
 
 # --- Errores para quien aprende -------------------------------------------------------------
@@ -191,9 +193,9 @@ def test_block_size_errors() -> None:
     with pytest.raises(ValueError, match="`block_size` debe ser un entero positivo; recibí 0"):
         quantize_blockwise(w, nf4_levels(), block_size=0)
     with pytest.raises(ValueError, match="`block_size` debe ser un entero positivo"):
-        bits_per_parameter(block_size=-64)
-    with pytest.raises(ValueError, match="`bits` debe ser un entero positivo; recibí 0"):
-        bits_per_parameter(bits=0)
+        bits_per_param("nf4", block_size=-64)
+    with pytest.raises(ValueError, match="`precision` debe ser una de .*; recibí 'nf5'"):
+        bits_per_param("nf5")
     with pytest.raises(ValueError, match="a lo sumo 256 niveles; recibí 257"):
         quantize_blockwise(w, torch.linspace(-1, 1, 257), block_size=4)
 

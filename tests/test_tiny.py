@@ -6,7 +6,7 @@ import torch
 from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from latamlab.tiny import TinyConfig, build_tiny_model, train_tokenizer
+from latamlab.models.tiny import TinyConfig, build_tiny_model, train_tokenizer
 
 TEXTS = [
     "El Banco de la República fija la tasa de interés de referencia en Colombia.",

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from latamlab import validate as val
-from latamlab.jsonl import read_jsonl, write_jsonl
-from latamlab.schemas import FILES
+from latamlab.data import validate as val
+from latamlab.data.jsonl import read_jsonl, write_jsonl
+from latamlab.data.schemas import FILES
 
 REPO = Path(__file__).resolve().parents[1]
 ROTOS = Path(__file__).parent / "fixtures" / "datos_rotos"

@@ -18,8 +18,8 @@ from typing import Any
 import datasets
 
 try:
-    from latamlab.data import format_variant_prompt, load_variantes
-    from latamlab.dedup import normalize
+    from latamlab.data.loaders import format_variant_prompt, load_variants
+    from latamlab.data.dedup import normalize
 except ImportError as exc:  # pragma: no cover - solo si falta instalar el paquete
     raise ImportError(
         "La tarea de variantes necesita el paquete `latamlab`; instálalo desde la raíz del "
@@ -30,13 +30,13 @@ except ImportError as exc:  # pragma: no cover - solo si falta instalar el paque
 DATA_ROOT = Path(__file__).resolve().parents[2]
 
 
-def cargar_variantes(**_metadata: Any) -> datasets.DatasetDict:
+def load_variants(**_metadata: Any) -> datasets.DatasetDict:
     """Carga los ítems como la división ``test`` (lm-eval pasa aquí su ``metadata``, que se ignora).
 
     Returns:
         ``DatasetDict`` con una sola división, ``test``.
     """
-    return datasets.DatasetDict({"test": load_variantes(DATA_ROOT)})
+    return datasets.DatasetDict({"test": load_variants(DATA_ROOT)})
 
 
 def texto_opcion_multiple(doc: dict[str, Any]) -> str:

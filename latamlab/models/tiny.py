@@ -14,7 +14,7 @@ from typing import Iterable, Literal
 import torch
 
 from latamlab.errors import ConfigError
-from latamlab.progress import progress
+from latamlab.runtime.notebook import progress
 
 __all__ = ["TinyConfig", "CHAT_TEMPLATE", "SPECIAL_TOKENS", "train_tokenizer", "build_tiny_model"]
 
@@ -145,7 +145,7 @@ def build_tiny_model(
     from transformers import AutoModelForCausalLM, GenerationConfig
 
     if texts is None:
-        from latamlab.data import load_corpus
+        from latamlab.data.loaders import load_corpus
 
         texts = list(load_corpus()["train"]["texto"])
     torch.manual_seed(config.seed)
@@ -165,7 +165,7 @@ def build_tiny_model(
             opt.step()
             sched.step()
             opt.zero_grad(set_to_none=True)
-            bar.set_postfix(pérdida=f"{loss.item():.3f}")
+            bar.set_postfix_str(f"pérdida {loss.item():.3f}")
             bar.update()
     model.eval()
     model.generation_config = GenerationConfig(

@@ -1,4 +1,4 @@
-"""Precisiones de carga y la receta QLoRA en 4 bits. Se enseña en los cuadernos 00 y 01.
+"""La receta QLoRA en 4 bits y el tipo de cálculo de cada dispositivo. Se enseña en los cuadernos 00 y 01.
 
 La receta se declara entera en `QLORA_NF4` en lugar de heredar los valores por defecto de
 `BitsAndBytesConfig` (que, por ejemplo, usa fp4 y calcula en fp32 si no le dices nada).
@@ -8,27 +8,15 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal
 
 import torch
 
 from latamlab.errors import ConfigError
+from latamlab.quant.formats import Precision
+from latamlab.runtime.device import native_bf16
 
-__all__ = [
-    "Precision",
-    "PRECISIONS",
-    "QuantPreset",
-    "QLORA_NF4",
-    "FP4_PRESET",
-    "check_precision",
-    "native_bf16",
-    "compute_dtype_for",
-    "torch_dtype_for",
-    "bnb_config",
-]
-
-Precision = Literal["nf4", "fp4", "int8", "bf16", "fp16", "fp32"]
-PRECISIONS: tuple[str, ...] = get_args(Precision)
+__all__ = ["QuantPreset", "QLORA_NF4", "FP4_PRESET", "compute_dtype_for", "torch_dtype_for", "bnb_config"]
 
 
 @dataclass(frozen=True)
@@ -57,47 +45,38 @@ FP4_PRESET = QuantPreset(quant_type="fp4", double_quant=True)
 """Igual que `QLORA_NF4` pero con FP4, para comparar en el cuaderno 01."""
 
 
-def check_precision(precision: str) -> Precision:
-    """Valida `precision` y la devuelve normalizada.
-
-    Raises:
-        ConfigError: si no es una de nf4, fp4, int8, bf16, fp16, fp32.
-    """
-    value = str(precision).strip().lower()
-    if value not in PRECISIONS:
-        raise ConfigError(f"`precision` debe ser una de {', '.join(PRECISIONS)}; recibí {precision!r}.")
-    return value  # type: ignore[return-value]
-
-
-def native_bf16(device: torch.device | str) -> bool:
-    """bf16 nativo: en CUDA exige capacidad ≥ 8.0 (una T4 es 7.5 y solo lo emula); en CPU, sí."""
-    device = torch.device(device)
-    if device.type == "cuda":
-        return torch.cuda.get_device_capability(device) >= (8, 0)
-    return True
-
-
 def compute_dtype_for(device: torch.device | str) -> torch.dtype:
-    """Tipo de cálculo para capas de 4 bits: bf16 donde es nativo, fp16 en GPU sin bf16 (T4)."""
-    return torch.bfloat16 if native_bf16(device) else torch.float16
+    """Tipo de cálculo: bf16 donde es nativo; fp16 en una GPU sin bf16 (T4); fp32 en una CPU sin bf16.
+
+    En una CPU sin AVX512-BF16 ni AMX, bf16 se emula y resulta más lento que fp32 (medido: un paso
+    de entrenamiento QLoRA 13 veces más lento); allí se calcula en fp32.
+    """
+    device = torch.device(device)
+    if native_bf16(device):
+        return torch.bfloat16
+    return torch.float16 if device.type == "cuda" else torch.float32
 
 
 def torch_dtype_for(precision: Precision, device: torch.device | str) -> torch.dtype:
     """Tipo de los pesos no cuantizados (o de todos, si la precisión es de 16/32 bits).
 
-    Si pides bf16 en una GPU sin bf16 nativo, avisa y usa fp16.
+    Si pides bf16 en una GPU sin bf16 nativo, avisa y usa fp16. En una CPU, bf16 pedido se respeta
+    (es el formato que se está estudiando), aunque allí se calcule lento.
     """
+    device = torch.device(device)
     if precision == "fp32":
         return torch.float32
     if precision == "fp16":
         return torch.float16
-    if precision == "bf16" and not native_bf16(device):
-        warnings.warn(
-            "Esta GPU no tiene bf16 nativo (capacidad < 8.0, por ejemplo una T4): uso fp16 en su lugar.",
-            UserWarning,
-            stacklevel=3,
-        )
-        return torch.float16
+    if precision == "bf16":
+        if device.type == "cuda" and not native_bf16(device):
+            warnings.warn(
+                "Esta GPU no tiene bf16 nativo (capacidad < 8.0, por ejemplo una T4): uso fp16 en su lugar.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return torch.float16
+        return torch.bfloat16
     return compute_dtype_for(device)
 
 

@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from latamlab.dedup import cross_pairs, near_duplicate_pairs, pair_kind
+from latamlab.data.dedup import cross_pairs, near_duplicate_pairs, pair_kind
 from latamlab.errors import DataProblem
-from latamlab.jsonl import Record, scan_jsonl
-from latamlab.schemas import FILES, PAISES, Schema, check_record, dedup_text
+from latamlab.data.jsonl import Record, scan_jsonl
+from latamlab.data.schemas import FILES, PAISES, Schema, check_record, dedup_text
 
 __all__ = ["MINIMUMS", "SPLITS", "validate", "summarize", "option_length_accuracy", "longest_option_accuracy", "main"]
 
@@ -268,7 +268,7 @@ def main(path: str | None = None) -> int:
     Returns:
         0 si no hay problemas; 1 si hay alguno.
     """
-    from latamlab.data import data_root  # import tardío: cargar `datasets` solo si hace falta
+    from latamlab.data.loaders import data_root  # import tardío: cargar `datasets` solo si hace falta
 
     summary, problems = summarize(path if path is not None else data_root())
     for line in summary:

@@ -10,19 +10,14 @@ from pathlib import Path
 
 import torch
 
-from latamlab.catalog import default_model_name, find_card, get_card
 from latamlab.errors import ConfigError
-from latamlab.modes import resolve_mode
-from latamlab.network import is_offline
-from latamlab.precision import Precision, bnb_config, check_precision, torch_dtype_for
-from latamlab.prepare import local_model_path, offline_model_names
+from latamlab.models.catalog import default_model_name, find_card, get_card, offline_model_names
+from latamlab.models.offline import local_model_path
+from latamlab.quant.formats import Precision, check_precision
+from latamlab.quant.presets import bnb_config, torch_dtype_for
+from latamlab.runtime.device import device_for_mode, is_offline, resolve_mode
 
-__all__ = ["resolve_source", "load_model", "guard_cpu_4bit", "default_device"]
-
-
-def default_device() -> torch.device:
-    """``cuda`` si hay GPU; si no, ``cpu``."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+__all__ = ["resolve_source", "load_model", "guard_cpu_4bit"]
 
 
 def _hub_cached(hub_id: str) -> bool:
@@ -31,7 +26,7 @@ def _hub_cached(hub_id: str) -> bool:
     return isinstance(try_to_load_from_cache(hub_id, "config.json"), str)
 
 
-def resolve_source(name: str | None = None, mode: str | None = None) -> str:
+def resolve_source(name: str | None = None, mode: str | None = None) -> tuple[str, str | None]:
     """Convierte un nombre del catálogo, un id del hub o una carpeta en lo que `from_pretrained` carga.
 
     Args:
@@ -40,40 +35,55 @@ def resolve_source(name: str | None = None, mode: str | None = None) -> str:
         mode: modo (``gpu``, ``cpu``, ``diminuto``); ``None`` lo decide `resolve_mode`.
 
     Returns:
-        Una carpeta local o un id del hub.
+        ``(source, revision)``: una carpeta local o un id del hub, y el commit fijado en el catálogo
+        (``None`` para carpetas y modelos sin revisión fijada).
 
     Raises:
         ConfigError: nombre desconocido, o modelo del hub sin internet ni copia en caché.
     """
     name = name or default_model_name(resolve_mode(mode))
     if Path(name).expanduser().is_dir():
-        return str(Path(name).expanduser())
+        return str(Path(name).expanduser()), None
     card = find_card(name) if "/" in name else get_card(name)  # un id del hub puede no estar en el catálogo
-    if card is not None and card.origen != "hub":
-        return str(local_model_path(card.nombre))
+    if card is not None and card.source != "hub":
+        return str(local_model_path(card.name)), None
     hub_id = card.hub_id if card is not None else name
     if is_offline() and not _hub_cached(hub_id):
         raise ConfigError(
             f"{hub_id} está en el hub y no hay conexión (ni copia en la caché de Hugging Face). "
             f"Sin internet puedes usar: {', '.join(offline_model_names())} (export LATAMLAB_MODO=cpu)."
         )
-    return hub_id
+    return hub_id, card.revision if card is not None else None
 
 
 def guard_cpu_4bit(model: torch.nn.Module) -> int:
     """Protege el entrenamiento LoRA en CPU de un error verificado de bitsandbytes.
 
     En CPU con AVX512-BF16, la primera inferencia sobre un `bnb.nn.Linear4bit` (modo eval,
-    `no_grad`, `generate`) re-empaqueta sus pesos y, desde entonces, los gradientes LoRA que pasan
-    por esa capa son incorrectos sin ningún error. Desactivar ese re-empaquetado lo evita.
+    `no_grad`, `generate`) re-empaqueta sus pesos para el núcleo AVX512-BF16 y, desde entonces, los
+    gradientes LoRA que pasan por esa capa salen mal sin ningún error (medido: ningún gradiente). La
+    bandera `support_avx512bf16_for_cpu` de cada capa (bitsandbytes 0.50) decide si ese re-empaquetado
+    ocurre; la guarda la apaga. Si bitsandbytes cambia el nombre de esa bandera, la guarda falla con
+    un error en vez de no proteger nada.
 
     Returns:
         Cuántas capas de 4 bits se protegieron.
+
+    Raises:
+        RuntimeError: si una capa `Linear4bit` ya no tiene el atributo `support_avx512bf16_for_cpu`.
     """
     import bitsandbytes as bnb
 
+    from latamlab.runtime.report import package_version
+
     layers = [m for m in model.modules() if isinstance(m, bnb.nn.Linear4bit)]
     for layer in layers:
+        if not hasattr(layer, "support_avx512bf16_for_cpu"):
+            raise RuntimeError(
+                f"bitsandbytes {package_version('bitsandbytes')} ya no tiene `support_avx512bf16_for_cpu` en "
+                "`Linear4bit`: la guarda de CPU no puede proteger los gradientes LoRA. Instala la versión "
+                "que fija el curso (make lab) o avisa en el repositorio del curso."
+            )
         layer.support_avx512bf16_for_cpu = False
     return len(layers)
 
@@ -90,7 +100,7 @@ def load_model(
         name: nombre del catálogo, id del hub o carpeta; ``None`` usa el modelo del modo.
         precision: una de nf4, fp4, int8, bf16, fp16, fp32.
         mode: modo del curso; ``None`` lo lee de ``LATAMLAB_MODO``.
-        device: ``cuda`` o ``cpu``; por defecto, GPU si hay.
+        device: ``cuda`` o ``cpu``; por defecto, el del modo (``cpu`` en los modos cpu y diminuto).
 
     Returns:
         ``(model, tokenizer)``; el tokenizador siempre tiene `pad_token`.
@@ -101,15 +111,16 @@ def load_model(
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     precision = check_precision(precision)
-    device = torch.device(device) if device is not None else default_device()
-    source = resolve_source(name, mode)
+    device = torch.device(device) if device is not None else device_for_mode(mode)
+    source, revision = resolve_source(name, mode)
     model = AutoModelForCausalLM.from_pretrained(
         source,
+        revision=revision,
         dtype=torch_dtype_for(precision, device),
         quantization_config=bnb_config(precision, device),
         device_map={"": device.index or 0} if device.type == "cuda" else {"": "cpu"},
     )
-    tokenizer = AutoTokenizer.from_pretrained(source)
+    tokenizer = AutoTokenizer.from_pretrained(source, revision=revision)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if device.type == "cpu":

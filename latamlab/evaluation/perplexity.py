@@ -7,7 +7,7 @@ from typing import Sequence
 
 import torch
 
-from latamlab.progress import progress
+from latamlab.runtime.notebook import progress
 
 __all__ = ["perplexity"]
 

@@ -169,7 +169,7 @@ def dedup_text(schema: Schema, data: Mapping[str, Any]) -> str:
 
 
 def _variant_rules(item: dict[str, Any]) -> list[Issue]:
-    from latamlab.dedup import normalize  # import tardío: dedup no depende de schemas
+    from latamlab.data.dedup import normalize  # import tardío: dedup no depende de schemas
 
     issues: list[Issue] = []
     options = item["opciones"]

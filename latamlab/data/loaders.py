@@ -16,12 +16,12 @@ from typing import Any
 from datasets import Dataset, DatasetDict, Features, List, Value
 
 from latamlab.errors import DataError, DataProblem
-from latamlab.jsonl import read_jsonl
-from latamlab.schemas import FILES, PAISES, Schema, check_record
+from latamlab.data.jsonl import read_jsonl
+from latamlab.data.schemas import FILES, PAISES, Schema, check_record
 
 __all__ = [
-    "ENV_VAR", "LETTERS", "data_root", "load_records", "load_finanzas", "load_referencia_finanzas",
-    "load_variantes", "load_corpus", "load_paralelo", "load_originarias", "format_variant_prompt",
+    "ENV_VAR", "LETTERS", "data_root", "load_records", "load_finance", "load_finance_reference",
+    "load_variants", "load_corpus", "load_parallel", "load_indigenous", "format_variant_prompt",
 ]
 
 #: Variable de entorno que cambia la carpeta de datos.
@@ -41,7 +41,7 @@ def data_root(root: str | Path | None = None) -> Path:
         La ruta absoluta de la carpeta.
     """
     if root is None:
-        root = os.environ.get(ENV_VAR) or Path(__file__).resolve().parent.parent / "data"
+        root = os.environ.get(ENV_VAR) or Path(__file__).resolve().parents[2] / "data"
     return Path(root).expanduser().resolve()
 
 
@@ -85,7 +85,7 @@ def _load_splits(folder: str, splits: tuple[str, ...], root: str | Path | None) 
     return DatasetDict(loaded)
 
 
-def load_finanzas(root: str | Path | None = None) -> DatasetDict:
+def load_finance(root: str | Path | None = None) -> DatasetDict:
     """Carga las instrucciones de finanzas personales con sus divisiones.
 
     Args:
@@ -100,7 +100,7 @@ def load_finanzas(root: str | Path | None = None) -> DatasetDict:
     return _load_splits("finanzas", ("train", "validation", "test"), root)
 
 
-def load_referencia_finanzas(root: str | Path | None = None) -> Dataset:
+def load_finance_reference(root: str | Path | None = None) -> Dataset:
     """Carga las preguntas de referencia de finanzas (respuestas cortas de oro).
 
     Args:
@@ -115,7 +115,7 @@ def load_referencia_finanzas(root: str | Path | None = None) -> Dataset:
     return _load_file("finanzas", "referencia.jsonl", root)
 
 
-def load_variantes(root: str | Path | None = None) -> Dataset:
+def load_variants(root: str | Path | None = None) -> Dataset:
     """Carga las preguntas de opción múltiple sobre variantes del español.
 
     Args:
@@ -145,7 +145,7 @@ def load_corpus(root: str | Path | None = None) -> DatasetDict:
     return _load_splits("corpus", ("train", "test"), root)
 
 
-def load_paralelo(root: str | Path | None = None) -> Dataset:
+def load_parallel(root: str | Path | None = None) -> Dataset:
     """Carga las oraciones paralelas español–portugués–inglés.
 
     Args:
@@ -160,7 +160,7 @@ def load_paralelo(root: str | Path | None = None) -> Dataset:
     return _load_file("corpus", "paralelo.jsonl", root)
 
 
-def load_originarias(root: str | Path | None = None) -> Dataset:
+def load_indigenous(root: str | Path | None = None) -> Dataset:
     """Carga los textos en lenguas originarias con su glosa en español.
 
     Args:
@@ -182,7 +182,7 @@ def format_variant_prompt(item: Mapping[str, Any], *, options: bool = True, answ
     ``options=False`` es una pregunta abierta para la tarea generativa.
 
     Args:
-        item: un ítem de :func:`load_variantes` (necesita ``pais``, ``pregunta``, ``opciones``,
+        item: un ítem de :func:`load_variants` (necesita ``pais``, ``pregunta``, ``opciones``,
             ``respuesta``).
         options: si se listan las opciones con letras.
         answer: si se agrega la respuesta correcta al final (para ejemplos *few-shot* o para

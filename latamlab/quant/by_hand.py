@@ -2,7 +2,7 @@
 
 El cuaderno 01, «precisión y cuantización en 4 bits», construye aquí cada pieza de QLoRA:
 las tablas de niveles, la cuantización por bloques con `absmax`, la doble cuantización de
-las constantes y la cuenta de bits por parámetro. `tests/test_quantize.py` fija este código
+las constantes (la cuenta de bits por parámetro está en `latamlab.quant.formats`). `tests/test_quantize.py` fija este código
 a bitsandbytes numéricamente.
 """
 
@@ -11,117 +11,16 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass, replace
-from typing import Callable, Literal
-
 import torch
 from torch import nn
-from latamlab.progress import progress as progress_bar
 
 from latamlab.errors import ConfigError
+from latamlab.quant.formats import check_block_size
+from latamlab.quant.levels import Method, dynamic8_levels, levels_for
+from latamlab.runtime.notebook import progress as progress_bar
 
-__all__ = [
-    "Method", "METHODS", "NF4_OFFSET", "QuantizedTensor",
-    "nf4_levels", "fp4_levels", "int4_levels", "int8_levels", "dynamic8_levels", "levels_for",
-    "quantize_blockwise", "dequantize", "double_quantize", "dequantize_absmax",
-    "quantize_dequantize", "bits_per_parameter", "reconstruction_mse", "fake_quantize_model",
-]
-
-Method = Literal["int8", "int4", "fp4", "nf4"]
-METHODS: tuple[str, ...] = ("int8", "int4", "fp4", "nf4")
-
-NF4_OFFSET = 0.9677083
-"""Cuantil más externo de NF4: el promedio de 1 - 1/(2·15) y 1 - 1/(2·16) (artículo de QLoRA)."""
-
-
-# --- Tablas de niveles: todas en [-1, 1], ordenadas de menor a mayor, float32 ------------
-
-
-def _normal_quantiles(probs: torch.Tensor) -> torch.Tensor:
-    """Devuelve cuantiles de N(0, 1) en float64 (con scipy si está instalado, si no con torch)."""
-    try:
-        from scipy.stats import norm
-    except ImportError:
-        return torch.distributions.Normal(torch.tensor(0.0, dtype=torch.float64), 1.0).icdf(probs.double())
-    return torch.from_numpy(norm.ppf(probs.double().numpy()))
-
-
-def nf4_levels(offset: float = NF4_OFFSET) -> torch.Tensor:
-    """Los 16 niveles de NF4 (*NormalFloat*), cuantiles de la normal (cuaderno 01).
-
-    Receta de QLoRA y de `bitsandbytes.functional.create_normal_map(offset, use_extra_value=True)`:
-    8 cuantiles positivos, el cero (así es exacto) y 7 negativos, divididos por el máximo.
-
-    Args:
-        offset: probabilidad del cuantil más externo; por omisión, la de QLoRA.
-
-    Returns:
-        Tensor float32 de 16 niveles ordenados, de -1 a 1.
-    """
-    positive = _normal_quantiles(torch.linspace(offset, 0.5, 9)[:-1])  # 8 valores > 0
-    negative = -_normal_quantiles(torch.linspace(offset, 0.5, 8)[:-1])  # 7 valores < 0
-    levels = torch.cat([negative, torch.zeros(1, dtype=torch.float64), positive]).float().sort().values
-    return levels / levels.max()
-
-
-def fp4_levels() -> torch.Tensor:
-    """Devuelve los 16 niveles de FP4 (E2M1) tal como los define bitsandbytes (cuaderno 01).
-
-    Un bit de signo, dos de exponente y uno de mantisa. Los normales son 2**e · (1 + m/2) con
-    e = 1, 2, 3 y m = 0, 1 (2, 3, 4, 6, 8, 12); con exponente 0, bitsandbytes usa 0 y 0.0625.
-    Todo se divide por 12 y se ordena por valor (bitsandbytes guarda los códigos en orden de
-    bits). Fíjate en el costo: un código se gasta en -0 y dos en ±0.0052, casi cero.
-    """
-    normals = [2.0**e * (1 + m / 2) for e in (1, 2, 3) for m in (0, 1)]
-    magnitudes = torch.tensor([0.0, 0.0625] + normals)
-    levels = torch.cat([magnitudes, -magnitudes]).sort().values
-    return levels / levels.max()
-
-
-def int4_levels() -> torch.Tensor:
-    """Devuelve los 15 niveles float32 de Int4 simétrico, (-7..7)/7; el cero es exacto (cuaderno 01)."""
-    return torch.arange(-7, 8, dtype=torch.float32) / 7
-
-
-def int8_levels() -> torch.Tensor:
-    """Devuelve los 255 niveles float32 de Int8 simétrico, (-127..127)/127 (cuaderno 01)."""
-    return torch.arange(-127, 128, dtype=torch.float32) / 127
-
-
-def dynamic8_levels() -> torch.Tensor:
-    """Devuelve la tabla «dinámica» de 8 bits de bitsandbytes, `create_dynamic_map()` (cuaderno 01).
-
-    La doble cuantización de QLoRA guarda las escalas con ella. La década 10**(i-6), con
-    i = 0..6, recibe 2**i puntos medios de una rejilla en [0.1, 1], con ambos signos; se
-    agregan el 0 y el 1: 256 niveles float32 ordenados en [-1, 1].
-    """
-    positive: list[float] = []
-    for i in range(7):
-        grid = torch.linspace(0.1, 1, 2**i + 1)
-        positive += (10.0 ** (i - 6) * (grid[:-1] + grid[1:]) / 2).tolist()
-    return torch.tensor(sorted(positive + [-v for v in positive] + [0.0, 1.0]))
-
-
-_LEVELS: dict[str, Callable[[], torch.Tensor]] = {
-    "int8": int8_levels, "int4": int4_levels, "fp4": fp4_levels, "nf4": nf4_levels,
-}
-
-
-def levels_for(method: str) -> torch.Tensor:
-    """Devuelve la tabla de niveles de un método (cuaderno 01).
-
-    Args:
-        method: ``int8``, ``int4``, ``fp4`` o ``nf4``.
-
-    Returns:
-        La tabla de niveles, ordenada y en [-1, 1].
-
-    Raises:
-        ConfigError: (un `ValueError`) si `method` no es uno de los permitidos.
-    """
-    if method not in _LEVELS:
-        raise ConfigError(f"`method` debe ser uno de {', '.join(METHODS)}; recibí {method!r}.")
-    return _LEVELS[method]()
-
+__all__ = ["QuantizedTensor", "quantize_blockwise", "dequantize", "double_quantize", "dequantize_absmax",
+           "quantize_dequantize", "reconstruction_mse", "fake_quantize_model"]
 
 # --- Cuantizar y decuantizar por bloques -------------------------------------------------
 
@@ -145,16 +44,6 @@ class QuantizedTensor:
     levels: torch.Tensor
     block_size: int
     dtype: torch.dtype = torch.float32
-
-
-def _check_block_size(block_size: int, numel: int | None = None) -> None:
-    if not isinstance(block_size, int) or block_size <= 0:
-        raise ConfigError(f"`block_size` debe ser un entero positivo; recibí {block_size!r}. Prueba con 64.")
-    if numel is not None and numel % block_size:
-        raise ConfigError(
-            f"`block_size` debe dividir el número de elementos ({numel}); recibí {block_size}. "
-            "Usa un divisor, como 64, o pasa `pad=True`."
-        )
 
 
 def quantize_blockwise(
@@ -181,7 +70,7 @@ def quantize_blockwise(
     Raises:
         ConfigError: (un `ValueError`) si `block_size` no es válido o `levels` tiene más de 256.
     """
-    _check_block_size(block_size, None if pad else w.numel())
+    check_block_size(block_size, None if pad else w.numel())
     if levels.numel() > 256:
         raise ConfigError(
             f"`levels` debe tener a lo sumo 256 niveles; recibí {levels.numel()}. "
@@ -253,32 +142,6 @@ def quantize_dequantize(
     if double_quant:
         q = replace(q, absmax=dequantize_absmax(*double_quantize(q.absmax)))
     return dequantize(q)
-
-
-def bits_per_parameter(bits: int = 4, block_size: int = 64, double_quant: bool = False) -> float:
-    """Bits de memoria por parámetro, contando las escalas (cuaderno 01).
-
-    Sin doble cuantización, cada bloque guarda un `absmax` float32: bits + 32/`block_size`
-    (4.5 en NF4 con bloques de 64). Con ella, cada `absmax` ocupa 8 bits y cada 256 escalas
-    comparten una constante float32: bits + 8/`block_size` + 32/(256·`block_size`) ≈ 4.127.
-
-    Args:
-        bits: bits de cada código (4 en NF4, FP4 e Int4; 8 en Int8).
-        block_size: tamaño de bloque de la primera cuantización.
-        double_quant: si las escalas se guardan con doble cuantización.
-
-    Returns:
-        Bits promedio por parámetro.
-
-    Raises:
-        ConfigError: (un `ValueError`) si `bits` o `block_size` no son enteros positivos.
-    """
-    _check_block_size(block_size)
-    if not isinstance(bits, int) or bits <= 0:
-        raise ConfigError(f"`bits` debe ser un entero positivo; recibí {bits!r}. Prueba con 4.")
-    if double_quant:
-        return bits + 8 / block_size + 32 / (256 * block_size)
-    return bits + 32 / block_size
 
 
 def reconstruction_mse(

@@ -1,0 +1,1 @@
+"""Evaluación: perplejidad (`perplexity`)."""

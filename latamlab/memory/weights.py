@@ -1,0 +1,61 @@
+"""Cuentas de memoria de los pesos y del ajuste fino completo (cuadernos 00, 01 y 07).
+
+Los bits por parámetro vienen de la única tabla del paquete, `latamlab.quant.formats.bits_per_param`.
+"""
+
+from __future__ import annotations
+
+from latamlab.quant.formats import bits_per_param, check_precision
+
+__all__ = ["GIB", "MIB", "GB", "weights_bytes", "full_finetune_bytes", "qlora_weights_bytes"]
+
+GIB = 2**30
+MIB = 2**20
+GB = 10**9
+
+_QUANTIZED = frozenset({"nf4", "fp4", "int8"})
+
+
+def weights_bytes(n_params: float, precision: str, unquantized_params: float = 0,
+                  unquantized_bits: int = 16) -> float:
+    """Bytes de los pesos de un modelo de `n_params` parámetros cargado en `precision`.
+
+    Al cargar en 4 u 8 bits, bitsandbytes cuantiza solo las proyecciones lineales de los bloques: las
+    incrustaciones (*embeddings*), la capa de salida (`lm_head`) y las normas quedan en su tipo sin
+    cuantizar (16 bits en una GPU). `unquantized_params` cuenta esos parámetros, que se suman a
+    `unquantized_bits` bits cada uno. En 16/32 bits todos los parámetros usan el mismo formato.
+
+    Args:
+        n_params: parámetros totales del modelo.
+        precision: nf4, fp4, int8, bf16, fp16 o fp32.
+        unquantized_params: parámetros que bitsandbytes no cuantiza (embeddings, `lm_head`, normas).
+        unquantized_bits: bits de cada uno de esos parámetros.
+
+    Raises:
+        ConfigError: si `precision` no es válida o `unquantized_params` supera `n_params`.
+    """
+    from latamlab.errors import ConfigError
+
+    precision = check_precision(precision)
+    if not 0 <= unquantized_params <= n_params:
+        raise ConfigError(
+            f"`unquantized_params` debe estar entre 0 y `n_params` ({n_params:g}); recibí {unquantized_params:g}."
+        )
+    if precision not in _QUANTIZED:
+        return n_params * bits_per_param(precision) / 8
+    quantized = n_params - unquantized_params
+    return quantized * bits_per_param(precision) / 8 + unquantized_params * unquantized_bits / 8
+
+
+def full_finetune_bytes(n_params: float) -> float:
+    """Ajuste fino completo en 16 bits con Adam, sin contar activaciones.
+
+    Pesos (2 B) + gradientes (2 B) + dos momentos de Adam en fp32 (8 B) = 12 bytes por parámetro:
+    para 65 000 millones de parámetros, 780 GB; con activaciones, más (el artículo QLoRA dice «>780 GB»).
+    """
+    return 12 * n_params
+
+
+def qlora_weights_bytes(n_params: float) -> float:
+    """Pesos congelados en nf4 con doble cuantización (≈ 4,127 bits por parámetro), todos cuantizados."""
+    return weights_bytes(n_params, "nf4")

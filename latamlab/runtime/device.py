@@ -1,0 +1,148 @@
+"""Modo del curso, dispositivo, bf16 nativo y conexión al hub: una sola regla, en un solo lugar.
+
+Una sola variable, ``LATAMLAB_MODO``, elige el modo (y con él el modelo por defecto y el dispositivo):
+
+- ``gpu``: un modelo real del hub que cabe en una T4 gratuita; calcula en la GPU.
+- ``cpu``: SmolLM2-135M-Instruct, que viene en un paquete de PyPI y funciona sin internet; calcula en la
+  CPU **aunque haya GPU** (el modo ``cpu`` significa CPU).
+- ``diminuto``: modelos diminutos construidos aquí en segundos (para pruebas); también en la CPU.
+
+Sin modo explícito se usa ``gpu`` cuando hay CUDA y ``cpu`` en otro caso. Se enseña en el cuaderno 00.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal, get_args
+
+from latamlab.errors import ConfigError
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["Mode", "MODES", "ENV_MODE", "HUB_HOST", "resolve_mode", "cuda_available", "device_for_mode",
+           "default_device", "native_bf16", "bf16_reason", "is_offline"]
+
+Mode = Literal["gpu", "cpu", "diminuto"]
+MODES: tuple[str, ...] = get_args(Mode)
+ENV_MODE = "LATAMLAB_MODO"
+HUB_HOST = "huggingface.co"
+
+
+def cuda_available() -> bool:
+    """``True`` si PyTorch ve una GPU CUDA (la única detección de CUDA del paquete)."""
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def resolve_mode(mode: str | None = None) -> Mode:
+    """Decide el modo en vigor.
+
+    Args:
+        mode: modo pedido explícitamente; si es ``None`` se lee ``LATAMLAB_MODO`` y, si tampoco
+            está, se usa ``gpu`` cuando hay CUDA y ``cpu`` en otro caso.
+
+    Returns:
+        El modo elegido.
+
+    Raises:
+        ConfigError: si el modo no es uno de gpu, cpu, diminuto.
+    """
+    source = "`mode`"
+    if mode is None:
+        mode = os.environ.get(ENV_MODE) or None
+        source = f"`{ENV_MODE}`"
+    if mode is None:
+        return "gpu" if cuda_available() else "cpu"
+    value = mode.strip().lower()
+    if value not in MODES:
+        raise ConfigError(
+            f"{source} debe ser uno de {', '.join(MODES)}; recibí {mode!r}. Ejemplo: export {ENV_MODE}=cpu"
+        )
+    return value  # type: ignore[return-value]
+
+
+def device_for_mode(mode: str | None = None) -> "torch.device":
+    """Dispositivo de un modo: ``cuda`` en modo ``gpu``, ``cpu`` en los modos ``cpu`` y ``diminuto``.
+
+    Raises:
+        ConfigError: modo ``gpu`` en una máquina sin CUDA.
+    """
+    import torch
+
+    chosen = resolve_mode(mode)
+    if chosen != "gpu":
+        return torch.device("cpu")
+    if not cuda_available():
+        raise ConfigError(
+            f"El modo gpu necesita una GPU CUDA y aquí no hay ninguna. En Colab: Entorno de ejecución → "
+            f"Cambiar tipo de entorno → GPU T4; sin GPU usa export {ENV_MODE}=cpu."
+        )
+    return torch.device("cuda")
+
+
+def default_device() -> "torch.device":
+    """El dispositivo del modo en vigor (ver `device_for_mode`)."""
+    return device_for_mode(None)
+
+
+@lru_cache(maxsize=1)
+def _cpu_has_native_bf16() -> bool:
+    """AVX512-BF16 o AMX-BF16 en las banderas de la CPU (Linux); fuera de Linux pregunta a bitsandbytes."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = set(f.read().split())
+        return bool({"avx512_bf16", "amx_bf16"} & flags)
+    except OSError:
+        pass
+    try:
+        from bitsandbytes.functional import has_avx512bf16
+
+        return bool(has_avx512bf16())
+    except (ImportError, AttributeError):
+        return False
+
+
+def native_bf16(device: "torch.device | str") -> bool:
+    """¿Calcula este dispositivo en bf16 sin emularlo?
+
+    En CUDA exige capacidad de cómputo ≥ 8.0 (una T4 es 7.5). En CPU exige AVX512-BF16 o AMX: en las
+    demás CPU (la mayoría de los computadores de estudiantes) bf16 se emula y es varias veces más lento
+    que fp32.
+    """
+    import torch
+
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.get_device_capability(device) >= (8, 0)
+    return _cpu_has_native_bf16()
+
+
+def bf16_reason(device: "torch.device | str") -> str:
+    """Frase en español que explica si hay bf16 nativo y qué tipo de cálculo usa el curso."""
+    import torch
+
+    device = torch.device(device)
+    if device.type == "cuda":
+        major, minor = torch.cuda.get_device_capability(device)
+        if native_bf16(device):
+            return f"bf16 nativo (capacidad {major}.{minor} ≥ 8.0): se calcula en bf16"
+        return f"sin bf16 nativo (capacidad {major}.{minor} < 8.0, como una T4): se calcula en fp16"
+    if native_bf16(device):
+        return "CPU con AVX512-BF16 o AMX: bf16 nativo, se calcula en bf16"
+    return "CPU sin AVX512-BF16 ni AMX: bf16 se emularía lento, se calcula en fp32"
+
+
+@lru_cache(maxsize=1)
+def is_offline() -> bool:
+    """``True`` si ``HF_HUB_OFFLINE=1`` o si el hub no responde en 2 segundos (se decide una vez)."""
+    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes"):
+        return True
+    try:
+        with socket.create_connection((HUB_HOST, 443), timeout=2):
+            return False
+    except OSError:
+        return True

@@ -1,0 +1,110 @@
+"""Preparación de un cuaderno en una sola llamada, salida silenciosa y barras de progreso.
+
+`setup` es la segunda celda de cada cuaderno. nbval compara la salida de los cuadernos (stderr
+incluido): un aviso que aparece solo en algunas máquinas, o una barra con tiempos distintos, rompería
+esa comparación; por eso `setup` silencia las bibliotecas y apaga las barras.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+
+from latamlab.runtime.device import ENV_MODE, resolve_mode
+
+__all__ = ["ENV_PROGRESS", "setup", "seed_everything", "quiet_libraries", "progress", "progress_enabled",
+           "set_threads"]
+
+ENV_PROGRESS = "LATAMLAB_PROGRESO"
+
+
+def quiet_libraries() -> None:
+    """Baja a ERROR los registros de transformers, bitsandbytes, datasets y del hub, y apaga sus barras."""
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # bitsandbytes en CPU sin el paquete opcional `kernels` avisa al usarse ("Failed to load CPU
+    # gemm_4bit_forward"); es inofensivo (usa su ruta propia) y por eso se baja su registro a ERROR.
+    for name in ("bitsandbytes", "transformers", "datasets", "huggingface_hub", "accelerate", "peft", "trl"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        import transformers
+
+        transformers.utils.logging.set_verbosity_error()
+        transformers.utils.logging.disable_progress_bar()
+    except ImportError:
+        pass
+    try:
+        import datasets
+
+        datasets.utils.logging.set_verbosity_error()
+        datasets.disable_progress_bars()
+    except ImportError:
+        pass
+
+
+def progress_enabled() -> bool:
+    """``False`` si ``LATAMLAB_PROGRESO=0`` (así lo pone `setup` para que nbval compare salidas)."""
+    return os.environ.get(ENV_PROGRESS, "1") != "0"
+
+
+def progress(**kwargs):
+    """Crea una barra `tqdm` (widget en cuadernos, texto en terminal) que respeta ``LATAMLAB_PROGRESO``."""
+    from tqdm.auto import tqdm
+
+    kwargs.setdefault("disable", not progress_enabled())
+    kwargs.setdefault("dynamic_ncols", True)
+    return tqdm(**kwargs)
+
+
+def seed_everything(seed: int) -> None:
+    """Fija las semillas de `random`, NumPy y PyTorch."""
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def set_threads(threads: int | None = None) -> int:
+    """Fija los hilos de PyTorch en CPU: por defecto, los núcleos que este proceso puede usar.
+
+    Los núcleos de 4 bits y bf16 en CPU se vuelven muy lentos si hay más hilos que núcleos libres.
+
+    Returns:
+        Los hilos en vigor.
+    """
+    import torch
+
+    if threads is None:
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    torch.set_num_threads(max(1, threads))
+    return torch.get_num_threads()
+
+
+def setup(mode: str | None = None, seed: int = 0, quiet: bool = True) -> str:
+    """Deja el cuaderno listo: modo, semillas, hilos, gráficos y salida silenciosa.
+
+    Args:
+        mode: ``gpu``, ``cpu`` o ``diminuto``; ``None`` lo lee de ``LATAMLAB_MODO`` (o lo deduce).
+        seed: semilla para `random`, NumPy y PyTorch.
+        quiet: silencia avisos y barras de las bibliotecas que varían entre máquinas.
+
+    Returns:
+        El modo en vigor.
+    """
+    from latamlab.models.catalog import default_model_name
+
+    chosen = resolve_mode(mode)
+    os.environ[ENV_MODE] = chosen
+    if quiet:
+        quiet_libraries()
+    seed_everything(seed)
+    set_threads()
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"figure.figsize": (7, 4), "figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
+    print(f"Modo: {chosen} · modelo por defecto: {default_model_name(chosen)} · semilla: {seed}")
+    return chosen
