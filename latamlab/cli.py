@@ -1,30 +1,81 @@
-"""Interfaz de línea de comandos en español: ``latamlab entorno | modelos | preparar | datos validar``."""
+"""Interfaz de línea de comandos en español: ``latamlab entorno | modelos | preparar | datos validar``.
+
+Los comandos son verbos en español; sus opciones salen de una dataclass por comando (ver
+`latamlab.config`): el nombre del campo es la opción (``--mode``), la clave del YAML y el argumento de
+Python. Importar este módulo no carga torch ni transformers: cada comando importa lo suyo al correr.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
 
+from latamlab.config import Config, Parser
 from latamlab.errors import LatamlabError
-from latamlab.runtime.notebook import quiet_libraries
+from latamlab.runtime.device import Mode
 
-__all__ = ["build_parser", "main"]
+__all__ = ["EnvironmentOptions", "ModelsOptions", "PrepareOptions", "ValidateOptions", "build_parser", "main"]
 
 
-def _entorno(args: argparse.Namespace) -> int:
+@dataclass
+class EnvironmentOptions(Config):
+    """Opciones de ``latamlab entorno``."""
+
+    mode: Mode | None = field(default=None, metadata={"help": "modo del curso; si no lo das, se usa LATAMLAB_MODO"})
+    json: bool = field(default=False, metadata={"help": "imprime el informe en JSON"})
+
+
+@dataclass
+class ModelsOptions(Config):
+    """Opciones de ``latamlab modelos``."""
+
+    json: bool = field(default=False, metadata={"help": "imprime el catálogo completo en JSON"})
+
+
+@dataclass
+class PrepareOptions(Config):
+    """Opciones de ``latamlab preparar``."""
+
+    models: list[str] | None = field(
+        default=None, metadata={"help": "nombres del catálogo; si no los das, todos los que funcionan sin internet"})
+    rebuild: bool = field(default=False, metadata={"help": "los reconstruye aunque ya estén en la caché"})
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        from latamlab.models.catalog import get_card
+
+        for name in self.models or []:
+            get_card(name)  # un nombre desconocido falla aquí, con el más parecido
+
+
+@dataclass
+class ValidateOptions(Config):
+    """Opciones de ``latamlab datos validar``."""
+
+    path: Path | None = field(default=None, metadata={
+        "positional": True,
+        "help": "carpeta data/ o la de un conjunto; si no la das, LATAMLAB_DATOS o el data/ del curso"})
+
+
+def _entorno(opts: EnvironmentOptions) -> int:
+    from latamlab.runtime.notebook import quiet_libraries
     from latamlab.runtime.report import failed, print_report
 
-    report = print_report(mode=args.mode, as_json=args.json)
+    quiet_libraries()
+    report = print_report(mode=opts.mode, as_json=opts.json)
     return 1 if failed(report) else 0
 
 
-def _modelos(args: argparse.Namespace) -> int:
+def _modelos(opts: ModelsOptions) -> int:
     from latamlab.models.catalog import catalog
 
     cards = list(catalog().values())
-    if args.json:
+    if opts.json:
         print(json.dumps([asdict(c) for c in cards], ensure_ascii=False, indent=2))
         return 0
     print(f"{'nombre':<24} {'parámetros':>11}  {'origen':<6} {'¿T4?':<5} {'licencia':<28} idiomas")
@@ -37,56 +88,59 @@ def _modelos(args: argparse.Namespace) -> int:
     return 0
 
 
-def _preparar(args: argparse.Namespace) -> int:
+def _preparar(opts: PrepareOptions) -> int:
     from latamlab.models.offline import prepare
+    from latamlab.runtime.notebook import quiet_libraries
 
-    prepare(args.modelos or None, rebuild=args.reconstruir)
+    quiet_libraries()
+    prepare(opts.models or None, rebuild=opts.rebuild)
     return 0
 
 
-def _datos_validar(args: argparse.Namespace) -> int:
+def _datos_validar(opts: ValidateOptions) -> int:
     from latamlab.data.validate import main as validate_main
 
-    return validate_main(args.ruta)
+    return validate_main(None if opts.path is None else str(opts.path))
+
+
+def _command(sub: argparse._SubParsersAction, name: str, help: str, options: type[Config],
+             run: Callable[[Config], int]) -> None:
+    """Un subcomando cuyas opciones salen de la dataclass `options`; `run` recibe la instancia."""
+    p = sub.add_parser(name, help=help, description=f"{help[0].upper()}{help[1:]}.")
+    options.add_arguments(p)
+    p.set_defaults(_run=lambda ns: run(options.from_args(ns)))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Construye el analizador de argumentos (con ayuda en español)."""
-    parser = argparse.ArgumentParser(prog="latamlab", description="Herramientas del curso latamlab.")
-    sub = parser.add_subparsers(dest="comando", required=True, metavar="COMANDO")
-
-    p = sub.add_parser("entorno", help="informe del entorno con líneas [OK]/[FALLA]")
-    p.add_argument("--json", action="store_true", help="imprime el informe en JSON")
-    p.add_argument("--mode", default=None, help="gpu, cpu o diminuto (por defecto, LATAMLAB_MODO)")
-    p.set_defaults(func=_entorno)
-
-    p = sub.add_parser("modelos", help="catálogo de modelos del curso")
-    p.add_argument("--json", action="store_true", help="imprime el catálogo completo en JSON")
-    p.set_defaults(func=_modelos)
-
-    p = sub.add_parser("preparar", help="prepara los modelos que funcionan sin internet")
-    p.add_argument("--modelos", nargs="*", help="nombres del catálogo (por defecto, todos los locales)")
-    p.add_argument("--reconstruir", action="store_true", help="los reconstruye aunque estén en la caché")
-    p.set_defaults(func=_preparar)
-
-    p = sub.add_parser("datos", help="herramientas para los datos del curso")
-    datos = p.add_subparsers(dest="accion", required=True, metavar="ACCIÓN")
-    v = datos.add_parser("validar", help="valida esquema, codificación, particiones, duplicados y conteos")
-    v.add_argument("ruta", nargs="?", default=None,
-                   help="carpeta data/ o la de un conjunto (por defecto: LATAMLAB_DATOS o el data/ del curso)")
-    v.set_defaults(func=_datos_validar)
+    """Construye el analizador de argumentos, con ayuda y errores en español."""
+    parser = Parser(prog="latamlab", description="Herramientas del curso latamlab.",
+                    epilog="Ayuda de cada comando: latamlab COMANDO --help")
+    sub = parser.add_subparsers(title="comandos", dest="command", required=True, metavar="COMANDO")
+    _command(sub, "entorno", "informe del entorno con líneas [OK]/[FALLA]", EnvironmentOptions, _entorno)
+    _command(sub, "modelos", "catálogo de modelos del curso", ModelsOptions, _modelos)
+    _command(sub, "preparar", "prepara los modelos que funcionan sin internet", PrepareOptions, _preparar)
+    datos = sub.add_parser("datos", help="herramientas para los datos del curso",
+                           description="Herramientas para los datos del curso.")
+    actions = datos.add_subparsers(title="acciones", dest="action", required=True, metavar="ACCIÓN")
+    _command(actions, "validar", "valida esquema, codificación, particiones, duplicados y conteos",
+             ValidateOptions, _datos_validar)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Punto de entrada de ``latamlab``; devuelve el código de salida."""
-    quiet_libraries()
+    """Punto de entrada de ``latamlab``; devuelve el código de salida.
+
+    Un `LatamlabError` se imprime como ``error: <una línea>`` en stderr y sale con código 2.
+    """
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        return args._run(args)
     except LatamlabError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # la salida se cortó antes (p. ej., `latamlab modelos --json | head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("\nInterrumpido. Lo que estaba a medias no quedó marcado como listo; vuelve a ejecutar el comando.",
               file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["LatamlabError", "ConfigError", "DataError", "DataProblem"]
+__all__ = ["LatamlabError", "ConfigError", "SetupError", "DataError", "DataProblem"]
 
 
 class LatamlabError(Exception):
@@ -14,6 +14,10 @@ class LatamlabError(Exception):
 
 class ConfigError(LatamlabError, ValueError):
     """Un argumento o una variable de entorno tiene un valor no permitido."""
+
+
+class SetupError(LatamlabError, RuntimeError):
+    """Al entorno le falta algo o trae una versión de una biblioteca distinta de la que fija el curso."""
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,8 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 
+from latamlab.errors import ConfigError
+
 __all__ = ["THRESHOLD", "normalize", "trigrams", "jaccard", "near_duplicate_pairs", "cross_pairs", "pair_kind",
            "clusters"]
 
@@ -116,12 +118,16 @@ def near_duplicate_pairs(
         Tuplas ``(i, j, similitud)`` con ``i < j``, ordenadas por ``(i, j)``.
 
     Raises:
-        ValueError: si ``threshold`` no está en (0, 1] o ``blocks`` no tiene el largo de ``texts``.
+        ConfigError: si ``threshold`` no está en (0, 1] o ``blocks`` no tiene el largo de ``texts``.
     """
     if not 0 < threshold <= 1:
-        raise ValueError(f"`threshold` debe estar en (0, 1]; recibí {threshold}.")
+        raise ConfigError(
+            f"`threshold` debe estar en (0, 1]; recibí {threshold}. Prueba con el valor del curso, {THRESHOLD}."
+        )
     if blocks is not None and len(blocks) != len(texts):
-        raise ValueError(f"`blocks` debe tener {len(texts)} elementos; recibí {len(blocks)}.")
+        raise ConfigError(
+            f"`blocks` debe tener {len(texts)} elementos; recibí {len(blocks)}. Da una clave por texto, en el mismo orden."
+        )
     grams = [trigrams(t) for t in texts]
     vocab: dict[str, int] = {}
     rows, cols = [], []

@@ -15,7 +15,7 @@ from typing import Any
 
 from datasets import Dataset, DatasetDict, Features, List, Value
 
-from latamlab.errors import DataError, DataProblem
+from latamlab.errors import ConfigError, DataError, DataProblem
 from latamlab.data.jsonl import read_jsonl
 from latamlab.data.schemas import FILES, PAISES, Schema, check_record
 
@@ -192,11 +192,12 @@ def format_variant_prompt(item: Mapping[str, Any], *, options: bool = True, answ
         El texto del enunciado.
 
     Raises:
-        ValueError: si ``item["opciones"]`` no tiene 4 elementos.
+        ConfigError: si ``item["opciones"]`` no tiene 4 elementos.
     """
     choices = list(item["opciones"])
     if len(choices) != len(LETTERS):
-        raise ValueError(f"`opciones` debe tener {len(LETTERS)} elementos; recibí {len(choices)}.")
+        raise ConfigError(f"`opciones` debe tener {len(LETTERS)} elementos; recibí {len(choices)}. "
+                          f"Cada pregunta lleva una opción por letra ({', '.join(LETTERS)}).")
     country = PAISES.get(item["pais"], item["pais"])
     lines = [f"País: {country}", f"Pregunta: {item['pregunta']}"]
     if options:

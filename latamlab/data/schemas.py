@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from latamlab.errors import ConfigError
+
 __all__ = [
     "PAISES", "TEMAS_FINANZAS", "DIFICULTADES", "CATEGORIAS_VARIANTES", "REGISTROS_CORPUS",
     "Field", "Schema", "FINANZAS", "REFERENCIA", "VARIANTES", "CORPUS", "PARALELO",
@@ -57,7 +59,7 @@ class Field:
 
     def __post_init__(self) -> None:
         if self.kind not in (str, int, list):
-            raise ValueError(f"`kind` debe ser str, int o list; recibí {self.kind!r}.")
+            raise ConfigError(f"`kind` debe ser str, int o list; recibí {self.kind!r}. Ejemplo: Field(str).")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Validador de los datos del curso: ``latamlab datos validar [RUTA]`` llama a :func:`main`.
+"""Validador de los datos del curso: ``latamlab datos validar [path]`` llama a :func:`main`.
 
 Revisa codificación, NFC, esquema, divisiones presentes, ids repetidos, duplicados exactos y
 casi duplicados, fugas entre divisiones, balance de posiciones de las respuestas, la línea

@@ -10,6 +10,7 @@ from typing import Literal, get_args
 
 import yaml
 
+from latamlab.config import closest
 from latamlab.errors import ConfigError
 
 __all__ = ["ModelCard", "catalog", "get_card", "find_card", "default_model_name", "suggest_names",
@@ -80,8 +81,8 @@ def catalog() -> dict[str, ModelCard]:
         unknown = sorted(set(entry) - allowed)
         if unknown:
             raise ConfigError(
-                f"catalog.yaml: el modelo {entry.get('name')!r} trae campos desconocidos {unknown}; "
-                f"los permitidos son {sorted(allowed)}."
+                f"catalog.yaml: el modelo {entry.get('name')!r} trae campos desconocidos {unknown}."
+                f"{closest(unknown[0], allowed)} Los permitidos son {sorted(allowed)}."
             )
         entry = {**entry, "languages": tuple(entry.get("languages", ()))}
         cards[entry["name"]] = ModelCard(**entry)
@@ -120,8 +121,15 @@ def get_card(name: str) -> ModelCard:
 
 
 def default_model_name(mode: str) -> str:
-    """Nombre del modelo por defecto de un modo (``gpu``, ``cpu`` o ``diminuto``)."""
-    return _raw_catalog()["modes"][mode]
+    """Nombre del modelo por defecto de un modo (``gpu``, ``cpu`` o ``diminuto``).
+
+    Raises:
+        ConfigError: si `mode` no es un modo del catálogo.
+    """
+    modes = _raw_catalog()["modes"]
+    if mode not in modes:
+        raise ConfigError(f"`mode` debe ser uno de {', '.join(modes)}; recibí {mode!r}.{closest(str(mode), modes)}")
+    return modes[mode]
 
 
 def offline_model_names() -> list[str]:

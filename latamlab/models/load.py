@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from latamlab.errors import ConfigError
+from latamlab.errors import ConfigError, SetupError
 from latamlab.models.catalog import default_model_name, find_card, get_card, offline_model_names
 from latamlab.models.offline import local_model_path
 from latamlab.quant.formats import Precision, check_precision
@@ -70,7 +70,7 @@ def guard_cpu_4bit(model: torch.nn.Module) -> int:
         Cuántas capas de 4 bits se protegieron.
 
     Raises:
-        RuntimeError: si una capa `Linear4bit` ya no tiene el atributo `support_avx512bf16_for_cpu`.
+        SetupError: si una capa `Linear4bit` ya no tiene el atributo `support_avx512bf16_for_cpu`.
     """
     import bitsandbytes as bnb
 
@@ -79,7 +79,7 @@ def guard_cpu_4bit(model: torch.nn.Module) -> int:
     layers = [m for m in model.modules() if isinstance(m, bnb.nn.Linear4bit)]
     for layer in layers:
         if not hasattr(layer, "support_avx512bf16_for_cpu"):
-            raise RuntimeError(
+            raise SetupError(
                 f"bitsandbytes {package_version('bitsandbytes')} ya no tiene `support_avx512bf16_for_cpu` en "
                 "`Linear4bit`: la guarda de CPU no puede proteger los gradientes LoRA. Instala la versión "
                 "que fija el curso (make lab) o avisa en el repositorio del curso."
