@@ -67,7 +67,7 @@ def _entorno(opts: EnvironmentOptions) -> int:
     from latamlab.runtime.report import failed, print_report
 
     quiet_libraries()
-    report = print_report(mode=opts.mode, as_json=opts.json)
+    report = print_report(mode=opts.mode, json=opts.json)
     return 1 if failed(report) else 0
 
 
@@ -93,7 +93,7 @@ def _preparar(opts: PrepareOptions) -> int:
     from latamlab.runtime.notebook import quiet_libraries
 
     quiet_libraries()
-    prepare(opts.models or None, rebuild=opts.rebuild)
+    prepare(models=opts.models or None, rebuild=opts.rebuild)
     return 0
 
 

@@ -26,6 +26,7 @@ from typing import Iterator
 
 from latamlab.errors import ConfigError
 from latamlab.models.catalog import ModelCard, get_card, offline_model_names
+from latamlab.numbers import fmt_number
 
 __all__ = ["ENV_CACHE", "MARKER", "cache_root", "model_dir", "is_complete", "building", "gguf_path",
            "local_model_path", "prepare"]
@@ -187,21 +188,21 @@ def local_model_path(name: str, rebuild: bool = False) -> Path:
     return dest
 
 
-def prepare(names: list[str] | None = None, rebuild: bool = False) -> dict[str, Path]:
+def prepare(models: list[str] | None = None, rebuild: bool = False) -> dict[str, Path]:
     """Prepara los modelos sin internet (todos por defecto) y dice cuánto tardó cada uno.
 
     Args:
-        names: nombres del catálogo; ``None`` prepara todos los de origen ``gguf`` y ``local``.
+        models: nombres del catálogo; ``None`` prepara todos los de origen ``gguf`` y ``local``.
         rebuild: reconstruye aunque ya estén en la caché.
 
     Returns:
         Diccionario ``nombre -> carpeta``.
     """
     out: dict[str, Path] = {}
-    for name in names or offline_model_names():
+    for name in models or offline_model_names():
         start = time.perf_counter()
         ready = is_complete(model_dir(get_card(name).name)) and not rebuild
         out[name] = local_model_path(name, rebuild=rebuild)
-        state = "ya estaba en la caché" if ready else f"preparado en {time.perf_counter() - start:.1f} s"
+        state = "ya estaba en la caché" if ready else f"preparado en {fmt_number(time.perf_counter() - start)} s"
         print(f"[OK] {name}: {state} → {out[name]}")
     return out

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import importlib.metadata as md
-import json
+import json as _json
 import platform
 import sys
 from dataclasses import asdict, dataclass
@@ -166,11 +166,11 @@ def failed(report: EnvironmentReport) -> list[Check]:
     return [c for c in checks(report) if not c.ok]
 
 
-def print_report(mode: str | None = None, as_json: bool = False) -> EnvironmentReport:
+def print_report(mode: str | None = None, json: bool = False) -> EnvironmentReport:
     """Imprime el informe (líneas ``[OK]``/``[FALLA]`` o JSON) y lo devuelve."""
     report = environment_report(mode)
-    if as_json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    if json:
+        print(_json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         for check in checks(report):
             print(check)
