@@ -46,7 +46,7 @@ def data_root(root: str | Path | None = None) -> Path:
 
 
 def _features(schema: Schema) -> Features:
-    kinds = {str: Value("string"), int: Value("int64"), list: List(Value("string"))}
+    kinds = {str: Value("string"), int: Value("int64"), bool: Value("bool"), list: List(Value("string"))}
     return Features({name: kinds[spec.kind] for name, spec in schema.fields.items()})
 
 
