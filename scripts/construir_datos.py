@@ -181,18 +181,13 @@ def build(root: Path, only: str | None, seed: int, dry_run: bool, skip_invalid: 
         if rows:
             items = balance_positions(sorted((d for _, d in rows), key=lambda d: d["id"]), seed)
             _write(folder / "variantes.jsonl", items, dry_run)
-    if only in (None, "corpus"):
-        folder = root / "corpus"
-        print("corpus:")
-        schema = FILES["corpus"]["train.jsonl"]
-        rows = drop_duplicates(read_sources(folder, SOURCES["corpus"], schema, skip_invalid), schema)
-        _write_splits(folder, rows, schema, seed, dry_run)
-    if only in (None, "consumo"):
-        folder = root / "consumo"
-        print("consumo:")
-        schema = FILES["consumo"]["train.jsonl"]
-        rows = drop_duplicates(read_sources(folder, SOURCES["consumo"], schema, skip_invalid), schema)
-        _write_splits(folder, rows, schema, seed, dry_run)
+    for name in ("corpus", "consumo"):  # solo divisiones, sin preguntas de referencia ni posiciones
+        if only in (None, name):
+            folder = root / name
+            print(f"{name}:")
+            schema = FILES[name]["train.jsonl"]
+            rows = drop_duplicates(read_sources(folder, SOURCES[name], schema, skip_invalid), schema)
+            _write_splits(folder, rows, schema, seed, dry_run)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -266,15 +266,11 @@ ORIGINARIAS = Schema("lenguas originarias", {
     "fuente": Field(str, doc="de dónde sale el dato"),
 }, dedup_fields=("texto",), dedup_block="lengua")
 
+#: Derechos del consumidor: los mismos campos que finanzas (mismo orden), con otro `id` y otros temas.
 CONSUMO = Schema("consumo", {
+    **FINANZAS.fields,
     "id": Field(str, pattern=r"con-\d{4}", doc="identificador con-NNNN"),
-    "pais": _PAIS,
     "tema": Field(str, TEMAS_CONSUMO, doc="tema de derechos del consumidor"),
-    "dificultad": Field(str, DIFICULTADES, doc="nivel de la pregunta"),
-    "instruccion": Field(str, doc="lo que pide la persona usuaria"),
-    "respuesta": Field(str, doc="respuesta de referencia para el ajuste fino"),
-    "valid_as_of": _VALID_AS_OF,
-    "rule_in_flux": _RULE_IN_FLUX,
 }, dedup_fields=("instruccion",), dedup_block="pais")
 
 #: Carpeta del conjunto → archivo → esquema. El orden de las divisiones es el de ``datasets``.
