@@ -21,6 +21,7 @@ _EXPORTS = {
     "catalog": "latamlab.models.catalog",
     "prepare": "latamlab.models.offline",
     "load_finance": "latamlab.data.loaders",
+    "load_consumer": "latamlab.data.loaders",
     "load_variants": "latamlab.data.loaders",
     "load_corpus": "latamlab.data.loaders",
     "perplexity": "latamlab.evaluation.perplexity",

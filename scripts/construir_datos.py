@@ -15,6 +15,10 @@ primero y dice cuáles descartó), y escribe los archivos finales de forma atóm
 * variantes: un solo archivo, con la respuesta correcta repartida exactamente por igual entre
   las posiciones A–D (se intercambian opciones y se corrige ``respuesta``).
 * corpus: train/test ≈ 90/10 con la misma regla de grupos.
+* consumo: train/validation/test ≈ 80/10/10, como finanzas (sin preguntas de referencia).
+
+En ``referencia.jsonl`` recalcula ``seen_in_train`` contra la división ``train`` recién armada
+(la regla está en ``latamlab.data.seen``).
 
 Es idempotente: correrlo dos veces deja los mismos archivos. No toca ``paralelo.jsonl`` ni
 ``originarias.jsonl``. Al final corre el validador y devuelve su código de salida.
@@ -34,6 +38,7 @@ from latamlab.data.dedup import clusters, cross_pairs, near_duplicate_pairs, pai
 from latamlab.errors import DataError, DataProblem
 from latamlab.data.jsonl import scan_jsonl, write_jsonl
 from latamlab.data.schemas import FILES, Schema, check_record, dedup_text
+from latamlab.data.seen import mark_seen
 from latamlab.data.validate import SPLITS, main as validate_main
 
 SOURCES = {
@@ -41,6 +46,7 @@ SOURCES = {
     "referencia": ["borradores/referencia.jsonl", "referencia.jsonl"],
     "variantes": ["borradores/parte_a.jsonl", "borradores/parte_b.jsonl", "variantes.jsonl"],
     "corpus": ["borradores/parte_1.jsonl", "borradores/parte_2.jsonl", "train.jsonl", "test.jsonl"],
+    "consumo": ["borradores/pares.jsonl", "train.jsonl", "validation.jsonl", "test.jsonl"],
 }
 Row = tuple[str, dict[str, Any]]  # (de dónde salió: "archivo:línea", registro)
 
@@ -142,11 +148,14 @@ def _write(path: Path, rows: list[dict], dry_run: bool) -> None:
         write_jsonl(path, rows)
 
 
-def _write_splits(folder: Path, rows: list[Row], schema: Schema, seed: int, dry_run: bool) -> None:
-    """Reparte `rows` en las divisiones de ``SPLITS[folder.name]`` y escribe un archivo por división."""
-    if rows:
-        for split, items in assign_splits(rows, schema, SPLITS[folder.name], seed).items():
-            _write(folder / f"{split}.jsonl", items, dry_run)
+def _write_splits(folder: Path, rows: list[Row], schema: Schema, seed: int, dry_run: bool) -> dict[str, list[dict]]:
+    """Reparte `rows` en las divisiones de ``SPLITS[folder.name]``, escribe un archivo por división y las devuelve."""
+    if not rows:
+        return {}
+    splits = assign_splits(rows, schema, SPLITS[folder.name], seed)
+    for split, items in splits.items():
+        _write(folder / f"{split}.jsonl", items, dry_run)
+    return splits
 
 
 def build(root: Path, only: str | None, seed: int, dry_run: bool, skip_invalid: bool) -> None:
@@ -156,11 +165,14 @@ def build(root: Path, only: str | None, seed: int, dry_run: bool, skip_invalid: 
         print("finanzas:")
         ref_schema = FILES["finanzas"]["referencia.jsonl"]
         ref = drop_duplicates(read_sources(folder, SOURCES["referencia"], ref_schema, skip_invalid), ref_schema)
-        if ref:
-            _write(folder / "referencia.jsonl", sorted((d for _, d in ref), key=lambda d: d["id"]), dry_run)
         schema = FILES["finanzas"]["train.jsonl"]
         rows = drop_duplicates(read_sources(folder, SOURCES["finanzas"], schema, skip_invalid), schema)
-        _write_splits(folder, drop_leaks(rows, schema, [d["pregunta"] for _, d in ref]), schema, seed, dry_run)
+        splits = _write_splits(folder, drop_leaks(rows, schema, [d["pregunta"] for _, d in ref]), schema, seed, dry_run)
+        if ref:
+            items = mark_seen(sorted((d for _, d in ref), key=lambda d: d["id"]), splits.get("train", []))
+            print(f"  {sum(d['seen_in_train'] for d in items)} de {len(items)} preguntas de referencia tienen su "
+                  "respuesta en train (seen_in_train)")
+            _write(folder / "referencia.jsonl", items, dry_run)
     if only in (None, "variantes"):
         folder = root / "variantes"
         print("variantes:")
@@ -169,12 +181,13 @@ def build(root: Path, only: str | None, seed: int, dry_run: bool, skip_invalid: 
         if rows:
             items = balance_positions(sorted((d for _, d in rows), key=lambda d: d["id"]), seed)
             _write(folder / "variantes.jsonl", items, dry_run)
-    if only in (None, "corpus"):
-        folder = root / "corpus"
-        print("corpus:")
-        schema = FILES["corpus"]["train.jsonl"]
-        rows = drop_duplicates(read_sources(folder, SOURCES["corpus"], schema, skip_invalid), schema)
-        _write_splits(folder, rows, schema, seed, dry_run)
+    for name in ("corpus", "consumo"):  # solo divisiones, sin preguntas de referencia ni posiciones
+        if only in (None, name):
+            folder = root / name
+            print(f"{name}:")
+            schema = FILES[name]["train.jsonl"]
+            rows = drop_duplicates(read_sources(folder, SOURCES[name], schema, skip_invalid), schema)
+            _write_splits(folder, rows, schema, seed, dry_run)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Construye los archivos finales de data/ desde los borradores.")
     parser.add_argument("--datos", type=Path, default=None,
                         help="carpeta de datos (por defecto, LATAMLAB_DATOS o data/ del repositorio)")
-    parser.add_argument("--solo", choices=["finanzas", "variantes", "corpus"], default=None)
+    parser.add_argument("--solo", choices=["finanzas", "variantes", "corpus", "consumo"], default=None)
     parser.add_argument("--semilla", type=int, default=2025)
     parser.add_argument("--simular", action="store_true", help="no escribe nada; solo dice qué haría")
     parser.add_argument("--saltar-invalidas", action="store_true",

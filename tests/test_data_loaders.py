@@ -153,3 +153,33 @@ def test_every_shipped_variant_loads_and_renders_a_prompt():
     for item in items:
         prompt = data.format_variant_prompt(item)
         assert prompt.count("\n") == 6 and prompt.endswith("Respuesta:")
+
+
+def test_shipped_consumer_load():
+    consumo = data.load_consumer()
+    assert isinstance(consumo, DatasetDict) and list(consumo) == ["train", "validation", "test"]
+    assert sum(consumo.num_rows.values()) >= 200
+    assert len(set(consumo["train"]["pais"])) >= 8
+    assert consumo["train"].features["rule_in_flux"].dtype == "bool"
+    assert all(isinstance(v, bool) for v in consumo["test"]["rule_in_flux"])
+
+
+def test_finance_records_carry_their_date_and_flags():
+    fin = data.load_finance()
+    assert fin["train"].features["valid_as_of"].dtype == "string"
+    assert set(fin["train"]["valid_as_of"]) <= {"2024", "2025"}
+    flagged = {r["id"] for split in fin.values() for r in split if r["rule_in_flux"]}
+    assert {"fin-0263", "fin-0024", "fin-0402", "fin-0508", "fin-0673"} <= flagged  # cepo, Ley 2381, 32123, Bs, bitcoin
+    ref = data.load_finance_reference()
+    assert ref.features["seen_in_train"].dtype == "bool"
+    assert 0 < sum(ref["seen_in_train"]) < ref.num_rows
+
+
+def test_bool_field_rejects_text(tmp_path):
+    from latamlab.data.schemas import CONSUMO
+
+    row = {"id": "con-0001", "pais": "PE", "tema": "garantias", "dificultad": "basica", "instruccion": "¿Qué hago?",
+           "respuesta": "Reclama.", "valid_as_of": "2025", "rule_in_flux": 0}
+    write_jsonl(tmp_path / "x.jsonl", [row])
+    with pytest.raises(DataError, match=r"x\.jsonl:1: `rule_in_flux` debe ser true o false; recibí int 0"):
+        data.load_records(tmp_path / "x.jsonl", CONSUMO)

@@ -25,7 +25,7 @@ from latamlab.data import loaders as data
 from latamlab.data.dedup import jaccard, trigrams
 from latamlab.data.jsonl import read_jsonl
 from latamlab.data.schemas import (CATEGORIAS_VARIANTES, DIFICULTADES, FILES, PAISES, REGISTROS_CORPUS,
-                              TEMAS_FINANZAS)
+                              TEMAS_CONSUMO, TEMAS_FINANZAS)
 from latamlab.data.validate import longest_option_accuracy, option_length_accuracy
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,6 +43,7 @@ CONFIGS: dict[str, dict[str, dict[str, str]]] = {
         "paralelo": {"test": "paralelo.jsonl"},
         "originarias": {"test": "originarias.jsonl"},
     },
+    "consumo": {"default": {"train": "train.jsonl", "validation": "validation.jsonl", "test": "test.jsonl"}},
 }
 #: (carpeta, archivo) → el cargador de ``latamlab.data`` que lee ese archivo.
 LOADERS: dict[tuple[str, str], Callable[[], Dataset]] = {
@@ -55,9 +56,12 @@ LOADERS: dict[tuple[str, str], Callable[[], Dataset]] = {
     ("corpus", "test.jsonl"): lambda: data.load_corpus()["test"],
     ("corpus", "paralelo.jsonl"): data.load_parallel,
     ("corpus", "originarias.jsonl"): data.load_indigenous,
+    ("consumo", "train.jsonl"): lambda: data.load_consumer()["train"],
+    ("consumo", "validation.jsonl"): lambda: data.load_consumer()["validation"],
+    ("consumo", "test.jsonl"): lambda: data.load_consumer()["test"],
 }
 #: Tipo de Python del esquema → cómo lo escribe la columna «Tipo» de la tabla de campos.
-TYPES = {str: "string", int: "int64", list: "list[string]"}
+TYPES = {str: "string", int: "int64", bool: "bool", list: "list[string]"}
 #: Similitud mínima de los pares referencia–instrucción que la ficha de finanzas debe listar.
 PARAPHRASE_FLOOR = 0.40
 EMPTY = {"", "—"}
@@ -217,6 +221,28 @@ def expected_finanzas() -> dict[str, Table]:
                                             lambda r: [r["fuente"] if r["fuente"] in kinds else "otras"],
                                             order=(*kinds, "otras")),
         "pares: referencia-instruccion": paraphrase_pairs(),
+        "conteo: finanzas.vigencia": count(splits, lambda r: [r["valid_as_of"]], extra=ref),
+        "conteo: finanzas.norma_cambiante": in_flux({**splits, **ref}),
+        "conteo: referencia.vistas": count({"Preguntas": ref["referencia"]},
+                                           lambda r: ["sí" if r["seen_in_train"] else "no"], order=("sí", "no")),
+    }
+
+
+def in_flux(groups: dict[str, list[dict]]) -> Table:
+    """Los registros con ``rule_in_flux``: id → país y división, en orden de id."""
+    found = {r["id"]: {"País": PAISES[r["pais"]], "División": split}
+             for split, recs in groups.items() for r in recs if r["rule_in_flux"]}
+    return dict(sorted(found.items()))
+
+
+def expected_consumo() -> dict[str, Table]:
+    splits = {s: rows("consumo", f) for s, f in CONFIGS["consumo"]["default"].items()}
+    return {
+        "conteo: consumo.archivos": {f: {"Filas": str(line_count("consumo", f))} for f in FILES["consumo"]},
+        "conteo: consumo.paises": count(splits, lambda r: [r["pais"]], label=PAISES.__getitem__),
+        "conteo: consumo.temas": count(splits, lambda r: [r["tema"]], order=TEMAS_CONSUMO),
+        "conteo: consumo.dificultades": count(splits, lambda r: [r["dificultad"]], order=DIFICULTADES),
+        "conteo: consumo.norma_cambiante": in_flux(splits),
     }
 
 
@@ -273,6 +299,7 @@ def expected_corpus() -> dict[str, Table]:
 
 EXPECTED: dict[str, Callable[[], dict[str, Table]]] = {
     "finanzas": expected_finanzas, "variantes": expected_variantes, "corpus": expected_corpus,
+    "consumo": expected_consumo,
 }
 
 

@@ -29,7 +29,7 @@ def test_schema_field_kind():
 
     with pytest.raises(ConfigError) as info:
         Field(float)
-    assert "`kind` debe ser str, int o list" in _one_spanish_line(info)
+    assert "`kind` debe ser str, int, bool o list" in _one_spanish_line(info)
 
 
 def test_variant_prompt_needs_four_options():

@@ -32,7 +32,20 @@ def words(n: int, k: int = 8) -> str:
 def fin(n: int, pais: str = "CO", instruccion: str | None = None) -> dict:
     text = instruccion or f"¿Cómo manejo {words(n)}?"
     return {"id": f"fin-{n:04d}", "pais": pais, "tema": "ahorro", "dificultad": "basica",
-            "instruccion": text, "respuesta": f"Respuesta de ejemplo {n}."}
+            "instruccion": text, "respuesta": f"Respuesta de ejemplo {n}.", "valid_as_of": "2025", "rule_in_flux": False}
+
+
+def con(n: int, pais: str = "PE") -> dict:
+    return {"id": f"con-{n:04d}", "pais": pais, "tema": "garantias", "dificultad": "basica",
+            "instruccion": f"¿Qué reclamo por {words(n + 3000)}?", "respuesta": f"Reclama así {n}.",
+            "valid_as_of": "2025", "rule_in_flux": n == 1}
+
+
+def ref(n: int = 1, **changes) -> dict:
+    item = {"id": f"ref-{n:03d}", "pais": "CO", "tema": "inflacion", "pregunta": "¿Qué entidad publica el IPC en Colombia?",
+            "respuesta": "El DANE", "alternativas": ["DANE"], "fuente": "DANE", "valid_as_of": "2025",
+            "rule_in_flux": False, "seen_in_train": False}
+    return {**item, **changes}
 
 
 def var(n: int, pais: str = "MX", correct: str | None = None, respuesta: int = 0) -> dict:
@@ -58,9 +71,7 @@ def good_tree(root: Path) -> Path:
     write_jsonl(root / "finanzas/train.jsonl", [fin(n) for n in range(1, 8)] + [fin(8, "MX")])
     write_jsonl(root / "finanzas/validation.jsonl", [fin(9)])
     write_jsonl(root / "finanzas/test.jsonl", [fin(10)])
-    write_jsonl(root / "finanzas/referencia.jsonl", [{
-        "id": "ref-001", "pais": "CO", "tema": "inflacion", "pregunta": "¿Qué entidad publica el IPC en Colombia?",
-        "respuesta": "El DANE", "alternativas": ["DANE"], "fuente": "DANE"}])
+    write_jsonl(root / "finanzas/referencia.jsonl", [ref()])
     write_jsonl(root / "variantes/variantes.jsonl", [var(n, respuesta=n % 4) for n in range(1, 9)])
     write_jsonl(root / "corpus/train.jsonl", [cor(n) for n in range(1, 10)])
     write_jsonl(root / "corpus/test.jsonl", [cor(10)])
@@ -69,6 +80,9 @@ def good_tree(root: Path) -> Path:
     write_jsonl(root / "corpus/originarias.jsonl", [
         {"id": "ori-001", "lengua": "quechua", "pais": ["PE"], "texto": "wasi", "glosa_es": "casa", "fuente": "x"},
         {"id": "ori-002", "lengua": "guaraní", "pais": ["PY"], "texto": "óga", "glosa_es": "casa", "fuente": "x"}])
+    write_jsonl(root / "consumo/train.jsonl", [con(n) for n in range(1, 8)] + [con(8, "CL")])
+    write_jsonl(root / "consumo/validation.jsonl", [con(9)])
+    write_jsonl(root / "consumo/test.jsonl", [con(10, "MX")])
     return root
 
 
@@ -132,6 +146,7 @@ def test_good_tree_passes_and_main_prints_counts(tmp_path, small_minimums, capsy
     assert "finanzas: 10 pares (train 8, validation 1, test 1), 2 países, 9 de Colombia" in out
     assert "variantes: 8 ítems, 1 países, posiciones A/B/C/D 2/2/2/2" in out
     assert "originarias: 2 textos en 2 lenguas" in out and "[OK] Los datos están bien." in out
+    assert "consumo: 10 pares (train 8, validation 1, test 1), 3 países" in out
     assert val.main(str(root / "variantes")) == 0  # también una sola carpeta
 
 
@@ -168,6 +183,54 @@ def test_shipped_data_is_valid(folder):
     assert messages(val.validate(REPO / "data" / folder)) == []
 
 
+def test_seen_in_train_must_match_the_rule(tmp_path, small_minimums):
+    root = good_tree(tmp_path)
+    write_jsonl(root / "finanzas/referencia.jsonl", [ref(seen_in_train=True)])
+    found = messages(val.validate(root / "finanzas"))
+    assert found == [f"{root}/finanzas/referencia.jsonl:1: `seen_in_train` es true pero ninguna respuesta de train "
+                     f"la contiene — {val._REBUILD}"]
+    write_jsonl(root / "finanzas/train.jsonl", [{**fin(1), "respuesta": "Lo publica el DANE."}] +
+                [fin(n) for n in range(2, 8)] + [fin(8, "MX")])
+    assert messages(val.validate(root / "finanzas")) == []  # con el DANE en train, `true` es lo correcto
+    write_jsonl(root / "finanzas/referencia.jsonl", [ref(seen_in_train=False)])
+    assert messages(val.validate(root / "finanzas")) == [
+        f"{root}/finanzas/referencia.jsonl:1: `seen_in_train` es false pero la respuesta aparece en fin-0001 — "
+        f"{val._REBUILD}"]
+
+
+def test_seen_rule_specific_forms_short_forms_and_acronyms():
+    from latamlab.data.seen import is_specific, seen_by
+
+    assert [is_specific(f) for f in ("DIAN", "unidad de fomento", "49.799", "6,96", "089")] == [True] * 5
+    assert [is_specific(f) for f in ("3", "19 %", "8.000", "no", "la mitad", "tres")] == [False] * 6
+    train = [{**fin(1), "respuesta": "Paga sin intereses: la tasa es 19 % en 3 cuotas."},
+             {**fin(2), "instruccion": "¿Cuál es la tarifa del IVA?", "respuesta": "La tarifa general es 19 %."}]
+    sigla = ref(pregunta="¿Cuál es la sigla del Servicio de Impuestos Nacionales?", respuesta="SIN", alternativas=[])
+    assert seen_by(sigla, train) is None  # «sin» en minúsculas no es la sigla
+    iva = ref(pregunta="¿Cuál es la tarifa general del IVA en Colombia, en porcentaje?", respuesta="19",
+              alternativas=["19 %"])
+    assert seen_by(iva, train) == "fin-0002"  # fin-0001 dice 19 pero no trata del IVA
+    assert seen_by({**iva, "pais": "MX"}, train) is None  # solo cuenta el mismo país
+
+
+def test_booleans_and_years_are_checked(tmp_path, small_minimums):
+    root = good_tree(tmp_path)
+    write_jsonl(root / "consumo/test.jsonl", [{**con(10, "MX"), "rule_in_flux": "no", "valid_as_of": "25"}])
+    found = messages(val.validate(root / "consumo"))
+    path = root / "consumo/test.jsonl"
+    assert f"{path}:1: `valid_as_of` no tiene la forma esperada (año AAAA en que valen los hechos); recibí '25' — " \
+           "corrige `valid_as_of`; debe cumplir la expresión regular 20\\d\\d" in found
+    assert f"{path}:1: `rule_in_flux` debe ser true o false; recibí str 'no' — escribe `rule_in_flux` como true o " \
+           "false, sin comillas" in found
+
+
+def test_consumo_minimums(tmp_path):
+    root = good_tree(tmp_path)
+    found = messages(val.validate(root / "consumo"))
+    assert f"{root}/consumo: pares de consumo: hay 10; se piden al menos 200 — agrega pares" in found
+    assert f"{root}/consumo: países en consumo: hay 3; se piden al menos 8 — agrega pares de otros países" in found
+
+
 # --- scripts/construir_datos.py ---------------------------------------------------------------
 
 def load_builder():
@@ -186,10 +249,15 @@ def draft_tree(root: Path) -> Path:
     fins[6] = fin(7, "MX", instruccion="¿Qué es la tasa de usura en México y quién la fija?")   # plantilla, otro país
     fins[7] = fin(8, instruccion="¿Quién fija la tasa de usura en Colombia y qué es?")          # casi duplicado
     fins[8] = fin(9, instruccion="¿Qué entidad publica el IPC en Colombia?")                     # igual a referencia
+    for k in range(10, 20):  # diez respuestas nombran al DANE: al menos dos quedan en train
+        fins[k] = {**fin(k + 1), "respuesta": f"El IPC lo publica el DANE cada mes (ejemplo {k})."}
     write_jsonl(root / "finanzas/borradores/instrucciones.jsonl", fins)
-    write_jsonl(root / "finanzas/borradores/referencia.jsonl", [{
-        "id": "ref-001", "pais": "CO", "tema": "inflacion", "pregunta": "¿Qué entidad publica el IPC en Colombia?",
-        "respuesta": "El DANE", "alternativas": [], "fuente": "DANE"}])
+    write_jsonl(root / "finanzas/borradores/referencia.jsonl", [
+        ref(alternativas=[]), ref(2, pregunta="¿Qué sigla tiene la entidad que mide la inflación en Colombia?",
+                                  respuesta="DANE"),
+        ref(3, pregunta="¿Cuál es la sigla de la autoridad tributaria de Colombia?", respuesta="DIAN",
+            alternativas=[], seen_in_train=True)])  # el constructor lo corrige: ninguna respuesta nombra la DIAN
+    write_jsonl(root / "consumo/borradores/pares.jsonl", [con(n) for n in range(1, 21)])
     items = [var(n) for n in range(1, 12)]
     dup = var(12, correct=items[2]["opciones"][0])
     dup.update(pregunta=items[2]["pregunta"], opciones=list(reversed(items[2]["opciones"])), respuesta=3)
@@ -229,6 +297,11 @@ def test_builder_dedups_splits_and_balances(tmp_path, small_minimums, capsys):
         assert item["opciones"][item["respuesta"]] == original["opciones"][original["respuesta"]]
         assert sorted(item["opciones"]) == sorted(original["opciones"])
     assert len(read_jsonl(root / "corpus/test.jsonl")) == 2
+    seen = {r.data["id"]: r.data["seen_in_train"] for r in read_jsonl(root / "finanzas/referencia.jsonl")}
+    assert seen == {"ref-001": True, "ref-002": True, "ref-003": False}
+    assert "2 de 3 preguntas de referencia tienen su respuesta en train (seen_in_train)" in out
+    consumo = {s: len(read_jsonl(root / f"consumo/{s}.jsonl")) for s in ("train", "validation", "test")}
+    assert consumo == {"train": 16, "validation": 2, "test": 2}
 
     first = snapshot(root)
     assert builder.main(["--datos", str(root)]) == 0

@@ -46,7 +46,7 @@ def data_root(root: str | Path | None = None) -> Path:
 
 
 def _features(schema: Schema) -> Features:
-    kinds = {str: Value("string"), int: Value("int64"), list: List(Value("string"))}
+    kinds = {str: Value("string"), int: Value("int64"), bool: Value("bool"), list: List(Value("string"))}
     return Features({name: kinds[spec.kind] for name, spec in schema.fields.items()})
 
 
@@ -107,7 +107,8 @@ def load_finance_reference(root: str | Path | None = None) -> Dataset:
         root: carpeta de datos (ver :func:`data_root`).
 
     Returns:
-        ``Dataset`` con ``id``, ``pais``, ``tema``, ``pregunta``, ``respuesta``, ``alternativas``, ``fuente``.
+        ``Dataset`` con ``id``, ``pais``, ``tema``, ``pregunta``, ``respuesta``, ``alternativas``, ``fuente``,
+        ``valid_as_of``, ``rule_in_flux`` y ``seen_in_train``.
 
     Raises:
         DataError: si el archivo falta o está mal formado.
@@ -207,3 +208,23 @@ def format_variant_prompt(item: Mapping[str, Any], *, options: bool = True, answ
         correct = item["respuesta"]
         prompt += f" {LETTERS[correct]}" if options else f" {choices[correct]}"
     return prompt
+
+
+def load_consumer(root: str | Path | None = None) -> DatasetDict:
+    """Carga las instrucciones de derechos del consumidor con sus divisiones (el segundo dominio).
+
+    Sirve para entrenar el segundo adaptador y comparar dominios en el cuaderno 04.
+
+    Args:
+        root: carpeta de datos (ver :func:`data_root`).
+
+    Returns:
+        Las divisiones ``train``, ``validation`` y ``test`` de ``data/consumo`` con el esquema ``CONSUMO``.
+
+    Raises:
+        DataError: si falta uno de los tres archivos o una línea no cumple el esquema.
+    """
+    return _load_splits("consumo", ("train", "validation", "test"), root)
+
+
+__all__ += ["load_consumer"]

@@ -17,6 +17,7 @@ __all__ = [
     "PAISES", "TEMAS_FINANZAS", "DIFICULTADES", "CATEGORIAS_VARIANTES", "REGISTROS_CORPUS",
     "Field", "Schema", "FINANZAS", "REFERENCIA", "VARIANTES", "CORPUS", "PARALELO",
     "ORIGINARIAS", "FILES", "check_record", "dedup_text",
+    "TEMAS_CONSUMO", "CONSUMO",
 ]
 
 #: Códigos ISO 3166-1 alfa-2 permitidos en ``pais``, con su nombre en español.
@@ -32,6 +33,8 @@ TEMAS_FINANZAS = ("presupuesto", "ahorro", "credito", "inflacion", "tipo_de_camb
 DIFICULTADES = ("basica", "intermedia", "avanzada")
 CATEGORIAS_VARIANTES = ("lexico", "gramatica", "expresiones", "prestamos")
 REGISTROS_CORPUS = ("noticias", "finanzas", "conversacional", "academico")
+TEMAS_CONSUMO = ("garantias", "retracto_y_devoluciones", "clausulas_abusivas", "cobros_y_facturacion",
+                 "telecomunicaciones", "servicios_publicos", "compras_en_linea", "donde_reclamar")
 
 #: Un problema de un registro: (qué está mal, cómo arreglarlo).
 Issue = tuple[str, str]
@@ -42,7 +45,7 @@ class Field:
     """Un campo de un esquema.
 
     Args:
-        kind: tipo de Python del valor: ``str``, ``int`` o ``list`` (lista de cadenas).
+        kind: tipo de Python del valor: ``str``, ``int``, ``bool`` o ``list`` (lista de cadenas).
         choices: valores permitidos (para ``list``, los de cada elemento); ``None`` si es libre.
         pattern: expresión regular que debe cumplir una cadena completa.
         length: largo exacto de una lista, o ``None`` si no se exige un largo.
@@ -58,8 +61,8 @@ class Field:
     doc: str = ""
 
     def __post_init__(self) -> None:
-        if self.kind not in (str, int, list):
-            raise ConfigError(f"`kind` debe ser str, int o list; recibí {self.kind!r}. Ejemplo: Field(str).")
+        if self.kind not in (str, int, bool, list):
+            raise ConfigError(f"`kind` debe ser str, int, bool o list; recibí {self.kind!r}. Ejemplo: Field(str).")
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,9 @@ def _check_value(name: str, spec: Field, value: Any) -> Issue | None:
     if spec.kind is int and (type(value) is not int):
         return (f"`{name}` debe ser un entero; recibí {type(value).__name__} {value!r}",
                 f"escribe `{name}` como número sin comillas")
+    if spec.kind is bool and type(value) is not bool:
+        return (f"`{name}` debe ser true o false; recibí {type(value).__name__} {value!r}",
+                f"escribe `{name}` como true o false, sin comillas")
     if spec.kind is str and not isinstance(value, str):
         return (f"`{name}` debe ser texto; recibí {type(value).__name__} {value!r}",
                 f"escribe `{name}` entre comillas")
@@ -197,6 +203,10 @@ def _variant_key(item: Mapping[str, Any]) -> str:
 
 
 _PAIS = Field(str, tuple(PAISES), doc="país, código ISO 3166-1 alfa-2")
+#: Año en que valen los hechos del registro (metadatos en inglés, como los identificadores del paquete).
+_VALID_AS_OF = Field(str, pattern=r"20\d\d", doc="año AAAA en que valen los hechos")
+#: Si el registro trata una norma que está cambiando (reforma en curso, control cambiario...).
+_RULE_IN_FLUX = Field(bool, doc="true si la norma está cambiando")
 
 FINANZAS = Schema("finanzas", {
     "id": Field(str, pattern=r"fin-\d{4}", doc="identificador fin-NNNN"),
@@ -205,6 +215,8 @@ FINANZAS = Schema("finanzas", {
     "dificultad": Field(str, DIFICULTADES, doc="nivel de la pregunta"),
     "instruccion": Field(str, doc="lo que pide la persona usuaria"),
     "respuesta": Field(str, doc="respuesta de referencia para el ajuste fino"),
+    "valid_as_of": _VALID_AS_OF,
+    "rule_in_flux": _RULE_IN_FLUX,
 }, dedup_fields=("instruccion",), dedup_block="pais")
 
 REFERENCIA = Schema("referencia de finanzas", {
@@ -215,6 +227,9 @@ REFERENCIA = Schema("referencia de finanzas", {
     "respuesta": Field(str, doc="respuesta corta de oro"),
     "alternativas": Field(list, allow_empty=True, doc="otras formas aceptadas de la respuesta"),
     "fuente": Field(str, doc="de dónde sale el dato"),
+    "valid_as_of": _VALID_AS_OF,
+    "rule_in_flux": _RULE_IN_FLUX,
+    "seen_in_train": Field(bool, doc="true si la respuesta aparece en una respuesta de train del mismo país"),
 }, dedup_fields=("pregunta",), dedup_block="pais")
 
 VARIANTES = Schema("variantes", {
@@ -253,6 +268,13 @@ ORIGINARIAS = Schema("lenguas originarias", {
     "fuente": Field(str, doc="de dónde sale el dato"),
 }, dedup_fields=("texto",), dedup_block="lengua")
 
+#: Derechos del consumidor: los mismos campos que finanzas (mismo orden), con otro `id` y otros temas.
+CONSUMO = Schema("consumo", {
+    **FINANZAS.fields,
+    "id": Field(str, pattern=r"con-\d{4}", doc="identificador con-NNNN"),
+    "tema": Field(str, TEMAS_CONSUMO, doc="tema de derechos del consumidor"),
+}, dedup_fields=("instruccion",), dedup_block="pais")
+
 #: Carpeta del conjunto → archivo → esquema. El orden de las divisiones es el de ``datasets``.
 FILES: dict[str, dict[str, Schema]] = {
     "finanzas": {"train.jsonl": FINANZAS, "validation.jsonl": FINANZAS, "test.jsonl": FINANZAS,
@@ -260,4 +282,5 @@ FILES: dict[str, dict[str, Schema]] = {
     "variantes": {"variantes.jsonl": VARIANTES},
     "corpus": {"train.jsonl": CORPUS, "test.jsonl": CORPUS, "paralelo.jsonl": PARALELO,
                "originarias.jsonl": ORIGINARIAS},
+    "consumo": {"train.jsonl": CONSUMO, "validation.jsonl": CONSUMO, "test.jsonl": CONSUMO},
 }

@@ -24,11 +24,13 @@ MINIMUMS: dict[str, int] = {
     "finanzas_pares": 600, "finanzas_paises": 12, "referencia": 80, "variantes": 600,
     "variantes_paises": 18, "variantes_por_pais": 20, "corpus_oraciones": 3000,
     "corpus_palabras": 60000, "paralelo": 200, "originarias": 60, "originarias_lenguas": 2,
+    "consumo_pares": 200, "consumo_paises": 8,
 }
 #: Divisiones con fracción objetivo; la tolerancia es ± ``SPLIT_TOLERANCE``.
 SPLITS: dict[str, dict[str, float]] = {
     "finanzas": {"train": 0.8, "validation": 0.1, "test": 0.1},
     "corpus": {"train": 0.9, "test": 0.1},
+    "consumo": {"train": 0.8, "validation": 0.1, "test": 0.1},
 }
 SPLIT_TOLERANCE = 0.03
 POSITION_TOLERANCE = 0.03
@@ -138,6 +140,7 @@ def _check_finanzas(files: Loaded, problems: list[DataProblem]) -> list[str]:
         _minimum(path, "preguntas de referencia", len(files[path]), "referencia", "agrega preguntas", problems)
         train = [p for p in files if p.name == "train.jsonl"]
         _leaks_into(path, files[path], "pregunta", train, files, problems)
+        _check_seen(path, files[path], [r.data for p in train for r in files[p]], problems)
     sizes = ", ".join(f"{p.stem} {len(r)}" for p, r in files.items() if p.name != "referencia.jsonl")
     return [f"finanzas: {len(pairs)} pares ({sizes}), {len(countries)} países, "
             f"{countries.get('CO', 0)} de Colombia; referencia: {sum(len(files[p]) for p in ref)} preguntas"]
@@ -154,6 +157,28 @@ def _leaks_into(path: Path, recs: list[Record], field: str, targets: list[Path],
                                         f"{score:.2f}) a la instrucción de {target.name}:{line}",
                                         "reescribe una de las dos; `python scripts/construir_datos.py` "
                                         "quita esa instrucción de finanzas"))
+
+
+def _check_seen(path: Path, recs: list[Record], train: list[dict[str, Any]], problems: list[DataProblem]) -> None:
+    """Comprueba que ``seen_in_train`` sea lo que da la regla de :mod:`latamlab.data.seen`."""
+    from latamlab.data.seen import seen_by  # import tardío: solo hace falta con referencia.jsonl
+
+    for rec in recs:
+        found = seen_by(rec.data, train)
+        if rec.data["seen_in_train"] != (found is not None):
+            why = f"la respuesta aparece en {found}" if found else "ninguna respuesta de train la contiene"
+            problems.append(DataProblem(path, rec.line, f"`seen_in_train` es {str(rec.data['seen_in_train']).lower()}"
+                                        f" pero {why}", _REBUILD))
+
+
+def _check_consumo(files: Loaded, problems: list[DataProblem]) -> list[str]:
+    pairs = [r.data for recs in files.values() for r in recs]
+    folder = next(iter(files)).parent
+    countries = Counter(d["pais"] for d in pairs)
+    _minimum(folder, "pares de consumo", len(pairs), "consumo_pares", "agrega pares", problems)
+    _minimum(folder, "países en consumo", len(countries), "consumo_paises", "agrega pares de otros países", problems)
+    sizes = ", ".join(f"{p.stem} {len(r)}" for p, r in files.items())
+    return [f"consumo: {len(pairs)} pares ({sizes}), {len(countries)} países"]
 
 
 def _check_variantes(files: Loaded, problems: list[DataProblem]) -> list[str]:
@@ -208,7 +233,8 @@ def _check_corpus(files: Loaded, problems: list[DataProblem]) -> list[str]:
     return out
 
 
-_CHECKS = {"finanzas": _check_finanzas, "variantes": _check_variantes, "corpus": _check_corpus}
+_CHECKS = {"finanzas": _check_finanzas, "variantes": _check_variantes, "corpus": _check_corpus,
+           "consumo": _check_consumo}
 
 
 def _folders(root: Path) -> list[Path]:
