@@ -153,3 +153,16 @@ def test_every_shipped_variant_loads_and_renders_a_prompt():
     for item in items:
         prompt = data.format_variant_prompt(item)
         assert prompt.count("\n") == 6 and prompt.endswith("Respuesta:")
+
+
+def test_installed_data_root_prefers_the_packaged_copy_then_the_checkout(tmp_path):
+    from latamlab.data.loaders import installed_data_root
+    from latamlab.errors import DataNotFoundError
+
+    package = tmp_path / "site-packages" / "latamlab"
+    (package.parent / "data" / "finanzas").mkdir(parents=True)
+    assert installed_data_root(package) == package.parent / "data"  # clon o instalación editable
+    (package / "course_data" / "finanzas").mkdir(parents=True)
+    assert installed_data_root(package) == package / "course_data"  # instalación normal (Colab)
+    with pytest.raises(DataNotFoundError, match="LATAMLAB_DATOS"):
+        installed_data_root(tmp_path / "vacio" / "latamlab")
