@@ -45,6 +45,8 @@ def _fresh_venv(folder: Path) -> Path:
     """Crea un entorno con solo torch y Jupyter, como el que trae Colab; usa la caché de pip."""
     subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
     python = folder / "bin" / "python"
+    # pip al día, como en Colab (el de `venv` puede ser viejo y rechaza URL `git+file:///…`).
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
     subprocess.run([str(python), "-m", "pip", "install", "-q", TORCH, "ipykernel", "jupyter_client"], check=True)
     return python
 
@@ -71,7 +73,9 @@ def test_first_cell_installs_the_course_in_the_running_kernel(tmp_path):
     from jupyter_client.manager import KernelManager
 
     cells = [c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code"]
+    start = time.perf_counter()
     python = _fresh_venv(tmp_path / "venv")
+    print(f"entorno con torch y Jupyter: {time.perf_counter() - start:.1f} s")
     stub = tmp_path / "stub" / "google" / "colab"
     stub.mkdir(parents=True)
     (stub / "__init__.py").write_text('"""Sustituto de google.colab para la prueba."""\n', encoding="utf-8")
