@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["LatamlabError", "ConfigError", "SetupError", "DataError", "DataProblem"]
+__all__ = ["LatamlabError", "ConfigError", "SetupError", "DataError", "DataProblem", "DataNotFoundError"]
 
 
 class LatamlabError(Exception):
@@ -47,3 +47,7 @@ class DataError(LatamlabError, ValueError):
     def __init__(self, problem: DataProblem) -> None:
         self.problem = problem
         super().__init__(str(problem))
+
+
+class DataNotFoundError(LatamlabError, FileNotFoundError):
+    """No se encuentra la carpeta de datos del curso (ni instalada con el paquete ni en un clon)."""

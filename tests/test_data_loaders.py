@@ -183,3 +183,16 @@ def test_bool_field_rejects_text(tmp_path):
     write_jsonl(tmp_path / "x.jsonl", [row])
     with pytest.raises(DataError, match=r"x\.jsonl:1: `rule_in_flux` debe ser true o false; recibí int 0"):
         data.load_records(tmp_path / "x.jsonl", CONSUMO)
+
+
+def test_installed_data_root_prefers_the_packaged_copy_then_the_checkout(tmp_path):
+    from latamlab.data.loaders import installed_data_root
+    from latamlab.errors import DataNotFoundError
+
+    package = tmp_path / "site-packages" / "latamlab"
+    (package.parent / "data" / "finanzas").mkdir(parents=True)
+    assert installed_data_root(package) == package.parent / "data"  # clon o instalación editable
+    (package / "course_data" / "finanzas").mkdir(parents=True)
+    assert installed_data_root(package) == package / "course_data"  # instalación normal (Colab)
+    with pytest.raises(DataNotFoundError, match="LATAMLAB_DATOS"):
+        installed_data_root(tmp_path / "vacio" / "latamlab")

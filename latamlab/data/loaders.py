@@ -15,12 +15,12 @@ from typing import Any
 
 from datasets import Dataset, DatasetDict, Features, List, Value
 
-from latamlab.errors import ConfigError, DataError, DataProblem
+from latamlab.errors import ConfigError, DataError, DataNotFoundError, DataProblem
 from latamlab.data.jsonl import read_jsonl
 from latamlab.data.schemas import FILES, PAISES, Schema, check_record
 
 __all__ = [
-    "ENV_VAR", "LETTERS", "data_root", "load_records", "load_finance", "load_finance_reference",
+    "ENV_VAR", "LETTERS", "data_root", "installed_data_root", "load_records", "load_finance", "load_finance_reference",
     "load_variants", "load_corpus", "load_parallel", "load_indigenous", "format_variant_prompt",
 ]
 
@@ -34,15 +34,42 @@ def data_root(root: str | Path | None = None) -> Path:
     """Devuelve la carpeta de datos.
 
     Args:
-        root: carpeta explícita; si es ``None`` se usa la variable ``LATAMLAB_DATOS`` y, si
-            tampoco existe, la carpeta ``data/`` del repositorio (junto al paquete).
+        root: carpeta explícita; si es ``None`` se usa la variable ``LATAMLAB_DATOS`` y, si tampoco
+            existe, la que trae el paquete instalado (``latamlab/course_data``, p. ej. en Colab) o, en
+            un clon del repositorio (``make lab``), la carpeta ``data/`` junto al paquete.
 
     Returns:
-        La ruta absoluta de la carpeta.
+        La ruta absoluta de la carpeta. Las tareas de lm-eval están en ``variantes/lm_eval/`` dentro de ella.
+
+    Raises:
+        DataNotFoundError: si no se da ``root``, no hay ``LATAMLAB_DATOS`` y no se encuentra ninguna de las dos.
     """
     if root is None:
-        root = os.environ.get(ENV_VAR) or Path(__file__).resolve().parents[2] / "data"
+        root = os.environ.get(ENV_VAR) or installed_data_root(Path(__file__).resolve().parents[1])
     return Path(root).expanduser().resolve()
+
+
+def installed_data_root(package: Path) -> Path:
+    """Busca los datos del curso junto a la carpeta del paquete ``latamlab``.
+
+    Args:
+        package: carpeta del paquete ``latamlab`` (la que contiene ``__init__.py``).
+
+    Returns:
+        ``package/course_data`` si existe (instalación normal, con los datos como datos del paquete);
+        si no, ``data/`` al lado de ``package`` (clon del repositorio o instalación editable).
+
+    Raises:
+        DataNotFoundError: si no existe ninguna de las dos.
+    """
+    for candidate in (package / "course_data", package.parent / "data"):
+        if (candidate / "finanzas").is_dir():
+            return candidate
+    raise DataNotFoundError(
+        f"No encontré los datos del curso: busqué {package / 'course_data'} y {package.parent / 'data'}. "
+        f"Reinstala el curso (en Colab, vuelve a ejecutar la primera celda) o define `{ENV_VAR}` con la "
+        "carpeta de datos."
+    )
 
 
 def _features(schema: Schema) -> Features:
