@@ -122,7 +122,6 @@ def test_unknown_precision_fails_before_loading():
         load_model("smollm2-135m-instruct", precision="int3")
 
 
-@pytest.mark.slow
 def test_diminuto_mode_loads_in_nf4_and_chats(tiny_dir):
     """En el modelo diminuto (pesos fp32 nunca cuantizados) nf4 casi no cambia nada: medido KL ≈ 0,001 nats,
     el mismo token más probable en cada posición y la misma respuesta voraz que en fp32."""
