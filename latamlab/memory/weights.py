@@ -78,11 +78,13 @@ def weights_bytes(n_params: float, precision: str, unquantized_params: float = 0
         ConfigError: si `precision` no es válida o `unquantized_params` supera `n_params`.
     """
     from latamlab.errors import ConfigError
+    from latamlab.numbers import fmt_number
 
     precision = check_precision(precision)
     if not 0 <= unquantized_params <= n_params:
         raise ConfigError(
-            f"`unquantized_params` debe estar entre 0 y `n_params` ({n_params:g}); recibí {unquantized_params:g}."
+            f"`unquantized_params` debe estar entre 0 y `n_params` ({fmt_number(n_params, 0)}); recibí "
+            f"{fmt_number(unquantized_params, 0)}. Cuéntalos con `count_params(model)`."
         )
     if precision not in _QUANTIZED:
         return n_params * bits_per_param(precision) / 8
