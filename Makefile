@@ -13,7 +13,8 @@ TORCH   ?= torch==2.13.0
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: lab test install install-test preparar clean-cache
+# make test-rapido → solo las pruebas de pytest sin la marca `slow` (sin cuadernos): unos minutos en 2 núcleos
+.PHONY: lab test test-rapido install install-test preparar clean-cache
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -44,6 +45,9 @@ lab: preparar
 test: install-test preparar
 	LATAMLAB_MODO=$${LATAMLAB_MODO:-cpu} HF_HUB_OFFLINE=1 $(BIN)/pytest --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with notebooks/sanitize.cfg tests notebooks
+
+test-rapido: install-test preparar
+	LATAMLAB_MODO=$${LATAMLAB_MODO:-cpu} HF_HUB_OFFLINE=1 $(BIN)/pytest -m "not slow" tests
 
 clean-cache:
 	rm -rf "$${LATAMLAB_CACHE:-$$HOME/.cache/latamlab}"

@@ -7,7 +7,16 @@ from typing import Mapping
 import matplotlib.pyplot as plt
 import torch
 
-__all__ = ["bar_chart", "levels_over_histogram"]
+__all__ = ["bar_chart", "levels_over_histogram", "to_numpy"]
+
+
+def to_numpy(values: torch.Tensor):
+    """Arreglo de NumPy float32 de un tensor en cualquier dispositivo (CUDA incluida) y con gradiente o sin él.
+
+    `.numpy()` solo acepta tensores en la CPU y sin gradiente: en el modo gpu los pesos viven en la GPU,
+    por eso aquí se separan (`detach`) y se copian a la CPU antes de convertirlos.
+    """
+    return torch.as_tensor(values).detach().cpu().float().numpy()
 
 
 def bar_chart(values: Mapping[str, float], ylabel: str, title: str, fmt: str = "{:.1f}", ax=None):
@@ -44,12 +53,12 @@ def levels_over_histogram(weights: torch.Tensor, levels: Mapping[str, torch.Tens
     """
     if ax is None:
         _, ax = plt.subplots()
-    ax.hist(weights.flatten().float().numpy(), bins=200, range=(-1, 1), density=True, color="#bbbbbb",
+    ax.hist(to_numpy(weights).ravel(), bins=200, range=(-1, 1), density=True, color="#bbbbbb",
             label="pesos normalizados")
     top = ax.get_ylim()[1]
     for i, (name, lv) in enumerate(levels.items()):
         y = -top * (0.08 + 0.08 * i)
-        ax.scatter(lv.float().numpy(), [y] * len(lv), marker="|", s=200, label=f"niveles {name}")
+        ax.scatter(to_numpy(lv), [y] * len(lv), marker="|", s=200, label=f"niveles {name}")
     ax.set_xlabel("valor del peso / absmax del bloque")
     ax.set_ylabel("densidad")
     ax.set_title(title)

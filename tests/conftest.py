@@ -27,3 +27,15 @@ def tiny_dir():
     from latamlab.models.offline import local_model_path
 
     return local_model_path("diminuto-llama")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Las pruebas marcadas `gpu` se saltan, con el motivo, donde PyTorch no ve una GPU CUDA."""
+    from latamlab.runtime.device import cuda_available
+
+    if cuda_available():
+        return
+    skip = pytest.mark.skip(reason="necesita una GPU CUDA (marca `gpu`); aquí PyTorch no ve ninguna")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)

@@ -55,11 +55,15 @@ def test_each_mode_has_a_catalog_model():
 
 
 def test_mode_from_env_and_argument(monkeypatch):
+    import torch
+
     monkeypatch.setenv("LATAMLAB_MODO", "diminuto")
     assert resolve_mode() == "diminuto"
     assert resolve_mode("CPU") == "cpu"
     monkeypatch.delenv("LATAMLAB_MODO")
-    assert resolve_mode() == "cpu"  # sin CUDA en esta máquina
+    for has_cuda, want in ((False, "cpu"), (True, "gpu")):  # sin modo: gpu si hay CUDA (simulada aquí)
+        monkeypatch.setattr(torch.cuda, "is_available", lambda has_cuda=has_cuda: has_cuda)
+        assert resolve_mode() == want
 
 
 def test_invalid_mode_is_one_spanish_line(monkeypatch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -64,18 +65,20 @@ def test_generation_prompt_and_accepted_answers(tasks):
     assert task.process_results(doc, ["sabes"]) == {"exact_match": 0.0, "contiene": 0.0}  # la tilde cuenta
 
 
-def _run_lm_eval(model: Path, task: str, limit: int, cwd: Path) -> tuple[str, dict]:
+def _run_lm_eval(model: Path, task: str, limit: int, cwd: Path) -> tuple[str, dict, list[dict]]:
     exe = Path(sys.executable).parent / "lm_eval"
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "lm_eval"]
     command += ["--model", "hf", "--model_args", f"pretrained={model},dtype=float32", "--device", "cpu",
                 "--batch_size", "8", "--include_path", str(TASK_DIR), "--tasks", task,
-                "--limit", str(limit), "--output_path", str(cwd / "salida")]
+                "--limit", str(limit), "--output_path", str(cwd / "salida"), "--log_samples"]
     result = subprocess.run(command, cwd=cwd, env={**os.environ, **OFFLINE}, capture_output=True, text=True,
                             timeout=1200, check=False)
     assert result.returncode == 0, result.stderr[-4000:]
     files = sorted((cwd / "salida").rglob("results_*.json"))
-    assert files, result.stdout
-    return result.stdout, json.loads(files[-1].read_text(encoding="utf-8"))
+    samples = sorted((cwd / "salida").rglob(f"samples_{task}_*.jsonl"))
+    assert files and samples, result.stdout
+    logged = [json.loads(line) for line in samples[-1].read_text(encoding="utf-8").splitlines() if line.strip()]
+    return result.stdout, json.loads(files[-1].read_text(encoding="utf-8")), logged
 
 
 def _printed(stdout: str, task: str, metric: str) -> float:
@@ -89,18 +92,53 @@ def _printed(stdout: str, task: str, metric: str) -> float:
     raise AssertionError(f"lm_eval no imprimió `{metric}` de {task}:\n{stdout}")
 
 
-def test_multiple_choice_runs_offline_from_any_folder(smol_dir, tmp_path, capsys):
-    stdout, results = _run_lm_eval(smol_dir, "variantes_latam_mc", 40, tmp_path)
+def _as_doc(sample: dict) -> dict:
+    """El ítem tal como quedó en el registro (la CLI escribe los campos anidados como texto)."""
+    doc = sample["doc"]
+    return ast.literal_eval(doc) if isinstance(doc, str) else doc
+
+
+@pytest.mark.slow
+def test_multiple_choice_accuracy_equals_the_one_recomputed_from_logged_samples(smol_dir, tmp_path, capsys):
+    stdout, results, samples = _run_lm_eval(smol_dir, "variantes_latam_mc", 40, tmp_path)
     accuracy = _printed(stdout, "variantes_latam_mc", "acc")
     with capsys.disabled():  # la exactitud queda a la vista en la salida de `make test`
         print(f"\nvariantes_latam_mc con SmolLM2-135M (40 ítems): acc = {accuracy}")
-    assert 0.0 <= accuracy <= 1.0
-    assert accuracy == pytest.approx(results["results"]["variantes_latam_mc"]["acc,none"], abs=1e-4)
-    assert results["n-samples"]["variantes_latam_mc"]["effective"] == 40
+    assert results["n-samples"]["variantes_latam_mc"]["effective"] == len(samples) == 40
+    hits = []
+    for sample in samples:
+        doc = _as_doc(sample)
+        loglik = [float(choice[0]) for choice in _literal(sample["filtered_resps"])]
+        assert len(loglik) == 4 and int(sample["target"]) == doc["respuesta"]
+        hits.append(max(range(4), key=loglik.__getitem__) == doc["respuesta"])  # gana la opción más probable
+    recomputed = sum(hits) / len(hits)
+    assert results["results"]["variantes_latam_mc"]["acc,none"] == pytest.approx(recomputed, abs=1e-9)
+    assert accuracy == pytest.approx(recomputed, abs=5e-5)  # la tabla impresa redondea a 4 decimales
+    assert len({_as_doc(s)["id"] for s in samples}) == 40
 
 
-def test_generation_runs_offline(smol_dir, tmp_path):
-    stdout, results = _run_lm_eval(smol_dir, "variantes_latam_gen", 4, tmp_path)
-    exact = _printed(stdout, "variantes_latam_gen", "exact_match")
-    assert 0.0 <= exact <= 1.0
-    assert results["n-samples"]["variantes_latam_gen"]["effective"] == 4
+def _literal(value):
+    return ast.literal_eval(value) if isinstance(value, str) else value
+
+
+@pytest.mark.slow
+def test_generation_metrics_equal_the_mean_of_logged_samples(smol_dir, tmp_path):
+    import importlib.util
+
+    stdout, results, samples = _run_lm_eval(smol_dir, "variantes_latam_gen", 4, tmp_path)
+    assert results["n-samples"]["variantes_latam_gen"]["effective"] == len(samples) == 4
+    spec = importlib.util.spec_from_file_location("variantes_utils", TASK_DIR / "utils.py")
+    utils = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(utils)
+    for metric in ("exact_match", "contiene"):
+        per_sample = []
+        for sample in samples:
+            response = _literal(sample["filtered_resps"])
+            response = response[0] if isinstance(response, list) else response
+            value = utils.resultados_generativos(_as_doc(sample), [response])[metric]
+            assert float(sample[metric]) == value
+            per_sample.append(value)
+        mean = sum(per_sample) / len(per_sample)
+        assert results["results"]["variantes_latam_gen"][f"{metric},none"] == pytest.approx(mean, abs=1e-9)
+    assert _printed(stdout, "variantes_latam_gen", "exact_match") == pytest.approx(
+        results["results"]["variantes_latam_gen"]["exact_match,none"], abs=5e-5)

@@ -14,9 +14,14 @@ LESSONS = [p for p in NOTEBOOKS if not p.stem.endswith("_soluciones")]
 
 
 def test_there_are_lessons_and_each_has_solutions():
-    assert [p.name[:2] for p in LESSONS] == ["00", "01"]
+    numbers = [p.name[:2] for p in LESSONS]
+    assert numbers, "no encontré cuadernos NN_*.ipynb en notebooks/"
+    assert numbers == [f"{i:02d}" for i in range(len(numbers))], f"numeración con huecos o repetida: {numbers}"
+    assert not [p.name for p in (ROOT / "notebooks").glob("*.ipynb") if p not in NOTEBOOKS], \
+        "todo cuaderno se llama NN_nombre.ipynb"
     for lesson in LESSONS:
         assert (lesson.parent / f"{lesson.stem}_soluciones.ipynb").is_file()
+    assert len(NOTEBOOKS) == 2 * len(LESSONS), "cada solución corresponde a una lección"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -35,12 +35,25 @@ def test_same_seed_gives_same_weights(tmp_path):
 
 def test_qwen2_has_attention_biases_and_loads_back(tmp_path):
     folder = build_tiny_model("qwen2", tmp_path / "q", TEXTS, SMALL)
-    model = AutoModelForCausalLM.from_pretrained(folder)
+    saved = load_file(folder / "model.safetensors")
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
     assert model.config.model_type == "qwen2"
-    assert model.model.layers[0].self_attn.q_proj.bias is not None
-    tok = AutoTokenizer.from_pretrained(folder)
-    out = model.generate(**tok("El banco", return_tensors="pt"), max_new_tokens=4)
-    assert out.shape[1] > 2
+    attention = model.model.layers[0].self_attn
+    for proj in ("q_proj", "k_proj", "v_proj"):  # Qwen2 lleva sesgo en q, k, v (no en o)
+        assert f"model.layers.0.self_attn.{proj}.bias" in saved
+        assert getattr(attention, proj).bias.abs().sum() > 0, f"{proj}.bias quedó en cero: no se entrenó"
+    assert attention.o_proj.bias is None
+    state = model.state_dict()
+    assert all(torch.equal(state[k], v) for k, v in saved.items())  # se cargó exactamente lo guardado
+
+    ids = AutoTokenizer.from_pretrained(folder)("El banco fija la tasa", return_tensors="pt")
+    with torch.no_grad():
+        logits = model(**ids).logits
+        model.save_pretrained(tmp_path / "otra_vez")
+        again = AutoModelForCausalLM.from_pretrained(tmp_path / "otra_vez", dtype=torch.float32)
+        torch.testing.assert_close(again(**ids).logits, logits, rtol=0, atol=0)
+        attention.q_proj.bias.zero_()  # los sesgos intervienen en el cálculo
+        assert not torch.allclose(model(**ids).logits, logits)
 
 
 def test_shipped_tiny_model_writes_spanish_looking_text(tiny_dir):

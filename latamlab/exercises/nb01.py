@@ -24,7 +24,8 @@ def check_absmax_int8(codes, x) -> bool:
     want = torch.round(x / x.abs().max() * 127).to(torch.int8)
     got = torch.as_tensor(codes).to(torch.int8)
     return report(got.shape == want.shape and torch.equal(got, want),
-                  "escala = 127 / max(|x|); código = round(x · escala).")
+                  "la escala es 127 / max(|x|) y cada código es round(x · escala): redondea al entero "
+                  "más cercano, no trunques.")
 
 
 def check_ratio(ratio: float, footprints: dict[str, float]) -> bool:

@@ -61,10 +61,15 @@ def guard_cpu_4bit(model: torch.nn.Module) -> int:
 
     En CPU con AVX512-BF16, la primera inferencia sobre un `bnb.nn.Linear4bit` (modo eval,
     `no_grad`, `generate`) re-empaqueta sus pesos para el núcleo AVX512-BF16 y, desde entonces, los
-    gradientes LoRA que pasan por esa capa salen mal sin ningún error (medido: ningún gradiente). La
-    bandera `support_avx512bf16_for_cpu` de cada capa (bitsandbytes 0.50) decide si ese re-empaquetado
-    ocurre; la guarda la apaga. Si bitsandbytes cambia el nombre de esa bandera, la guarda falla con
-    un error en vez de no proteger nada.
+    gradientes LoRA que pasan por esa capa salen mal sin ningún error (medido: ningún gradiente).
+
+    Contexto en bitsandbytes (`bitsandbytes/nn/modules.py`, en la versión que fija el curso):
+    `Linear4bit.__init__` pone ``self.support_avx512bf16_for_cpu = has_avx512bf16()`` y `forward`, en
+    CPU, en modo eval y sin gradiente, llama a `_convert_weight_packed_for_cpu`, que cambia
+    `weight.data` y su `quant_state` para siempre. La guarda apaga esa bandera en cada capa. Si
+    bitsandbytes la renombra, la guarda falla con un error en vez de no proteger nada (la prueba
+    `tests/test_guard.py` lo comprueba, y en cualquier CPU que los gradientes tras `generate()` sean
+    idénticos a los de un modelo recién cargado).
 
     Returns:
         Cuántas capas de 4 bits se protegieron.

@@ -30,7 +30,7 @@ except ImportError as exc:  # pragma: no cover - solo si falta instalar el paque
 DATA_ROOT = Path(__file__).resolve().parents[2]
 
 
-def load_variants(**_metadata: Any) -> datasets.DatasetDict:
+def variants_dataset(**_metadata: Any) -> datasets.DatasetDict:
     """Carga los ítems como la división ``test`` (lm-eval pasa aquí su ``metadata``, que se ignora).
 
     Returns:

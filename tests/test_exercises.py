@@ -1,0 +1,86 @@
+"""Cada autocomprobación de `latamlab.exercises.nbNN` acepta la respuesta correcta y rechaza una incorrecta
+con una pista en español. Los módulos y sus funciones ``check_*`` se descubren: una nueva sin caso aquí falla."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+import torch
+
+import latamlab.exercises as exercises
+from latamlab.exercises.nb00 import QWEN25_15B_UNQUANTIZED
+from latamlab.memory.weights import GIB, weights_bytes
+
+
+def _discover() -> dict[str, object]:
+    found = {}
+    for info in pkgutil.iter_modules(exercises.__path__):
+        if info.name.startswith("nb"):
+            module = importlib.import_module(f"latamlab.exercises.{info.name}")
+            for name in module.__all__:
+                if name.startswith("check_"):
+                    found[f"{info.name}.{name}"] = getattr(module, name)
+    return found
+
+
+def _model_with_two_4bit_layers():
+    import bitsandbytes as bnb
+
+    return torch.nn.Sequential(bnb.nn.Linear4bit(64, 64), torch.nn.Linear(64, 64), bnb.nn.Linear4bit(64, 16))
+
+
+N = 1.54e9
+Y = torch.tensor([0.4, -1.6, 0.05, 0.8])
+FOOTPRINTS = {"nf4": 104.7, "bf16": 256.6}
+
+# nombre → (argumentos de la respuesta correcta, argumentos de una respuesta incorrecta típica)
+CASES = {
+    "nb00.check_weights": (
+        lambda: (weights_bytes(N, "bf16") / GIB, weights_bytes(N, "nf4", QWEN25_15B_UNQUANTIZED, 16) / GIB),
+        lambda: (weights_bytes(N, "bf16") / GIB, weights_bytes(N, "nf4") / GIB),  # olvida las incrustaciones
+    ),
+    "nb00.check_4bit_layers": (
+        lambda: (_model_with_two_4bit_layers(), 2),
+        lambda: (_model_with_two_4bit_layers(), 3),  # cuenta también la nn.Linear
+    ),
+    "nb00.check_largest_spanish": (
+        lambda: ("salamandra-2b-instruct",),
+        lambda: ("latamgpt-70b",),  # la más grande con español, pero no cabe en una T4
+    ),
+    "nb01.check_bits": (
+        lambda: (4 + 8 / 128 + 32 / (256 * 128), 128),
+        lambda: (4 + 8 / 64 + 32 / (256 * 64), 128),  # la cuenta de bloques de 64
+    ),
+    "nb01.check_absmax_int8": (
+        lambda: (torch.tensor([32, -127, 4, 64], dtype=torch.int8), Y),
+        lambda: ((Y * 127 / Y.abs().max()).to(torch.int8), Y),  # trunca en vez de redondear: [31, -127, 3, 63]
+    ),
+    "nb01.check_ratio": (
+        lambda: (FOOTPRINTS["nf4"] / FOOTPRINTS["bf16"], FOOTPRINTS),
+        lambda: (FOOTPRINTS["bf16"] / FOOTPRINTS["nf4"], FOOTPRINTS),  # la división al revés
+    ),
+}
+CHECKERS = _discover()
+
+
+def test_every_checker_has_a_case():
+    assert len(CHECKERS) >= 6
+    assert set(CHECKERS) == set(CASES), "agrega a CASES la respuesta correcta e incorrecta de cada autocomprobación"
+
+
+@pytest.mark.parametrize("name", sorted(CHECKERS))
+def test_checker_accepts_right_and_rejects_wrong_with_a_spanish_hint(name, capsys):
+    check = CHECKERS[name]
+    right, wrong = CASES[name]
+    assert check(*right()) is True
+    assert capsys.readouterr().out == "✅ ¡Correcto!\n"
+    assert check(*wrong()) is False
+    out = capsys.readouterr().out
+    assert out.startswith("❌ Todavía no. Pista: ") and out.endswith("\n") and out.count("\n") == 1
+    hint = out.removeprefix("❌ Todavía no. Pista: ")
+    words = set(hint.lower().replace(",", " ").replace(";", " ").split())
+    assert len(words) >= 5, f"pista demasiado corta en {name}: {hint!r}"
+    assert words & {"de", "la", "el", "en", "y", "las", "los", "por", "entre", "cuenta"}, f"¿pista en español? {hint!r}"
+    assert not words & {"the", "and", "of", "count", "by"}, f"pista en inglés en {name}: {hint!r}"

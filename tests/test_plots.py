@@ -1,0 +1,63 @@
+"""Los gráficos aceptan tensores que `.numpy()` no convierte directamente (en la GPU o con gradiente)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from latamlab.plots import levels_over_histogram, to_numpy  # noqa: E402
+from latamlab.quant.levels import nf4_levels  # noqa: E402
+
+
+class FakeCudaTensor(torch.Tensor):
+    """Se comporta como un tensor CUDA ante `.numpy()`: falla hasta que lo copias con `.cpu()`."""
+
+    def numpy(self, *args, **kwargs):
+        raise TypeError("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() first.")
+
+    def cpu(self, *args, **kwargs):
+        return self.as_subclass(torch.Tensor).clone()
+
+
+def fake_cuda(t: torch.Tensor) -> FakeCudaTensor:
+    return t.as_subclass(FakeCudaTensor)
+
+
+def test_fake_cuda_tensor_really_refuses_numpy():
+    x = fake_cuda(torch.randn(8))
+    with pytest.raises(TypeError, match="cpu"):
+        x.numpy()
+    with pytest.raises(TypeError, match="cpu"):
+        x.detach().float().numpy()  # lo que hacía `plots.py` antes
+
+
+def test_to_numpy_moves_to_cpu_and_drops_grad():
+    w = torch.randn(16, requires_grad=True)
+    with pytest.raises(RuntimeError, match="requires grad"):
+        w.numpy()
+    np.testing.assert_array_equal(to_numpy(fake_cuda(w.detach())), w.detach().numpy())
+    np.testing.assert_array_equal(to_numpy(w.to(torch.bfloat16)), w.detach().to(torch.bfloat16).float().numpy())
+
+
+def test_histogram_plots_non_cpu_tensors():
+    weights = fake_cuda(torch.linspace(-1, 1, 4096).to(torch.bfloat16))
+    levels = {"nf4": fake_cuda(nf4_levels())}
+    ax = levels_over_histogram(weights, levels, title="prueba")
+    assert ax.get_title() == "prueba" and ax.get_xlabel() == "valor del peso / absmax del bloque"
+    offsets = ax.collections[0].get_offsets()
+    np.testing.assert_allclose(np.asarray(offsets)[:, 0], nf4_levels().numpy())
+    plt.close(ax.figure)
+
+
+@pytest.mark.gpu
+def test_histogram_plots_real_cuda_tensors():
+    weights = torch.randn(4096, device="cuda").clamp(-1, 1)
+    ax = levels_over_histogram(weights, {"nf4": nf4_levels().cuda()}, title="cuda")
+    assert len(ax.patches) == 200
+    plt.close(ax.figure)
