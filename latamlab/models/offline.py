@@ -122,7 +122,10 @@ def gguf_path(card: ModelCard) -> Path:
 def _convert_gguf(card: ModelCard, dest: Path) -> None:
     """De-cuantiza el GGUF de `card` y lo guarda en `dest` como safetensors en bf16."""
     if importlib.util.find_spec("gguf") is None:
-        raise ConfigError("Falta el paquete `gguf`, necesario para leer archivos GGUF. Instala el curso con make lab.")
+        from latamlab.runtime.report import course_requirement
+
+        raise ConfigError("Falta el paquete `gguf`, necesario para leer archivos GGUF. "
+                          f"Instálalo: pip install {course_requirement('gguf')}")
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 

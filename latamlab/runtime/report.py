@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass
 
 from latamlab.runtime.device import bf16_reason, cuda_available, is_offline, native_bf16, resolve_mode
 
-__all__ = ["PACKAGES", "EnvironmentReport", "Check", "package_version", "environment_report", "checks",
+__all__ = ["PACKAGES", "EnvironmentReport", "Check", "package_version", "course_requirement", "environment_report",
+           "checks",
            "failed", "print_report"]
 
 PACKAGES = ("torch", "transformers", "peft", "bitsandbytes", "accelerate", "datasets")
@@ -26,6 +27,26 @@ def package_version(package: str) -> str | None:
         return md.version(package)
     except md.PackageNotFoundError:
         return None
+
+
+def course_requirement(package: str) -> str:
+    """Cómo pide el curso instalado a `package` (``"bitsandbytes==0.50.2"``), leído de sus metadatos.
+
+    Es la única fuente de las versiones fijadas que citan los mensajes (nada se copia a mano); si el
+    curso no está instalado como paquete, devuelve solo el nombre.
+    """
+    import re
+
+    try:
+        requires = md.requires("latamlab") or []
+    except md.PackageNotFoundError:
+        return package
+    for req in requires:
+        spec = req.split(";")[0].strip()
+        name = re.split(r"[<>=!~ \[]", spec, maxsplit=1)[0]
+        if name.lower().replace("_", "-") == package.lower().replace("_", "-"):
+            return spec.replace(" ", "")
+    return package
 
 
 @dataclass(frozen=True)
@@ -149,9 +170,8 @@ def checks(report: EnvironmentReport) -> list[Check]:
     else:
         out.append(Check(True, f"Se calcula en la CPU (modo {report.mode})"))
     out.append(Check(True, report.bf16_reason))
-    bnb = v.get("bitsandbytes") or "la versión del curso"
     out.append(Check(report.four_bit, "Cuantización en 4 bits (bitsandbytes) funciona aquí",
-                     f"reinstala bitsandbytes {bnb}; en Colab, vuelve a ejecutar la primera celda"))
+                     f"reinstala {course_requirement('bitsandbytes')}; en Colab, vuelve a ejecutar la primera celda"))
     where = "Colab" if report.colab else "fuera de Colab"
     net = "sin conexión al hub" if report.offline else "con conexión al hub"
     out.append(Check(True, f"Entorno: {where}, {net}"))
