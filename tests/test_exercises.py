@@ -34,6 +34,13 @@ def _model_with_two_4bit_layers():
 N = 1.54e9
 Y = torch.tensor([0.4, -1.6, 0.05, 0.8])
 FOOTPRINTS = {"nf4": 104.7, "bf16": 256.6}
+UNIFORM = torch.rand(64, 64, generator=torch.Generator().manual_seed(0)) * 2 - 1
+
+
+def _uniform_errors() -> dict[str, float]:
+    from latamlab.quant.by_hand import reconstruction_mse
+
+    return {m: reconstruction_mse(UNIFORM, m, 64) for m in ("int4", "fp4", "nf4")}
 
 # nombre → (argumentos de la respuesta correcta, argumentos de una respuesta incorrecta típica)
 CASES = {
@@ -56,6 +63,10 @@ CASES = {
     "nb01.check_absmax_int8": (
         lambda: (torch.tensor([32, -127, 4, 64], dtype=torch.int8), Y),
         lambda: ((Y * 127 / Y.abs().max()).to(torch.int8), Y),  # trunca en vez de redondear: [31, -127, 3, 63]
+    ),
+    "nb01.check_best_format": (
+        lambda: ("int4", _uniform_errors(), UNIFORM),
+        lambda: ("nf4", _uniform_errors(), UNIFORM),  # en pesos uniformes gana int4, no nf4
     ),
     "nb01.check_ratio": (
         lambda: (FOOTPRINTS["nf4"] / FOOTPRINTS["bf16"], FOOTPRINTS),
