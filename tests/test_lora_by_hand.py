@@ -13,7 +13,7 @@ import pytest
 import torch
 from torch import nn
 
-from latamlab.train.lora_by_hand import LoRALinear, count_trainable, inject_lora
+from latamlab.train.lora_by_hand import LoRALinear, copy_from_peft, count_trainable, inject_lora, lora_param_count
 
 R, ALPHA = 4, 16
 TOL = 1e-5
@@ -31,19 +31,6 @@ def _randomize_b(peft_model: nn.Module, seed: int = 1) -> None:
         for name, p in peft_model.named_parameters():
             if "lora_B" in name:
                 p.copy_(torch.randn(p.shape, generator=generator) * 0.02)
-
-
-def _copy_adapters(peft_model: nn.Module, ours: nn.Module) -> int:
-    """Copia cada ``….lora_A.default.weight`` de peft en el ``….lora_A.weight`` nuestro; devuelve cuántos."""
-    ours_params = dict(ours.named_parameters())
-    copied = 0
-    with torch.no_grad():
-        for name, p in peft_model.named_parameters():
-            if "lora_" in name:
-                target = name.removeprefix("base_model.model.").replace(".default", "")
-                ours_params[target].copy_(p)
-                copied += 1
-    return copied
 
 
 def _grads(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -69,7 +56,7 @@ def test_single_linear_equals_peft_outputs_and_gradients():
     ours = nn.Sequential()
     ours.add_module("proj", copy.deepcopy(base))
     assert inject_lora(ours, ["proj"], r=R, alpha=ALPHA) == 1
-    assert _copy_adapters(theirs, ours) == 2
+    assert copy_from_peft(theirs, ours) == 2
     x = torch.randn(5, 32)
     out_theirs, out_ours = theirs(x), ours(x)
     assert (out_theirs - out_ours).abs().max() < TOL
@@ -88,8 +75,9 @@ def test_model_equals_peft_logits_gradients_and_counts(tiny_fp32):
     ours = copy.deepcopy(tiny_fp32)
     wrapped = inject_lora(ours, targets, r=R, alpha=ALPHA)
     assert wrapped == 2 * tiny_fp32.config.num_hidden_layers
-    assert _copy_adapters(theirs, ours) == 2 * wrapped
+    assert copy_from_peft(theirs, ours) == 2 * wrapped
     assert count_trainable(ours) == tuple(theirs.get_nb_trainable_parameters())
+    assert count_trainable(ours)[0] == lora_param_count(tiny_fp32, targets, R)
     ids = torch.randint(0, tiny_fp32.config.vocab_size, (2, 12), generator=torch.Generator().manual_seed(0))
     out_theirs = theirs(input_ids=ids, labels=ids)
     out_ours = ours(input_ids=ids, labels=ids)
@@ -136,3 +124,25 @@ def test_init_matches_nn_linear_and_bad_arguments_fail_in_spanish():
         LoRALinear(nn.Linear(4, 4), r=0)
     with pytest.raises(ValueError, match="`target_modules` no coincide"):
         inject_lora(nn.Sequential(nn.Linear(4, 4)), ["q_proj"])
+
+
+def test_tiny_training_loop_lowers_the_loss_and_is_reproducible(tiny_dir):
+    from transformers import AutoTokenizer
+
+    from latamlab.data.loaders import load_finance
+    from latamlab.train.lora_by_hand import chat_batches, train_steps
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_dir)
+    batches = chat_batches(tokenizer, load_finance()["train"].select(range(8)), batch_size=4, max_length=64)
+    assert len(batches) == 2 and batches[0]["input_ids"].shape[1] <= 64
+    assert (batches[0]["labels"] == -100).sum() == (batches[0]["attention_mask"] == 0).sum()
+    runs = []
+    for _ in range(2):
+        from transformers import AutoModelForCausalLM
+
+        model = AutoModelForCausalLM.from_pretrained(tiny_dir, dtype=torch.float32)
+        torch.manual_seed(0)  # A se inicializa al azar: misma semilla, mismo A
+        inject_lora(model, ["q_proj", "v_proj"], r=8, alpha=16)
+        runs.append(train_steps(model, batches, steps=6, lr=5e-3))
+    assert runs[0] == runs[1]
+    assert runs[0][-1] < runs[0][0]

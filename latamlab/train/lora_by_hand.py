@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
-__all__ = ["LoRALinear", "inject_lora", "count_trainable"]
+__all__ = ["LoRALinear", "inject_lora", "count_trainable", "lora_param_count", "copy_from_peft", "chat_batches", "train_steps"]
 
 
 class LoRALinear(nn.Module):
@@ -122,3 +122,93 @@ def count_trainable(model: nn.Module) -> tuple[int, int]:
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in model.parameters())
     return trainable, total
+
+
+def lora_param_count(model: nn.Module, target_modules: Iterable[str], r: int) -> int:
+    """Parámetros que agregaría `inject_lora` con rango `r`, sin tocar el modelo: ``r · (entradas + salidas)`` por capa.
+
+    Se enseña en el cuaderno 03 (gráfico de parámetros entrenables contra el rango).
+    """
+    targets = [target_modules] if isinstance(target_modules, str) else list(target_modules)
+    return sum(r * (m.in_features + m.out_features) for name, m in model.named_modules()
+               if isinstance(m, nn.Linear) and _matches(name, targets))
+
+
+def copy_from_peft(peft_model: nn.Module, model: nn.Module, adapter: str = "default") -> int:
+    """Copia los A y B de un modelo de peft en el mismo modelo con `inject_lora`, para compararlos.
+
+    Se enseña en el cuaderno 03. peft nombra ``base_model.model.….lora_A.default.weight`` lo que aquí es
+    ``….lora_A.weight``.
+
+    Returns:
+        Cuántos tensores se copiaron (dos por capa envuelta).
+    """
+    ours = dict(model.named_parameters())
+    copied = 0
+    with torch.no_grad():
+        for name, p in peft_model.named_parameters():
+            if ".lora_" in name:
+                ours[name.removeprefix("base_model.model.").replace(f".{adapter}.", ".")].copy_(p)
+                copied += 1
+    return copied
+
+
+def chat_batches(tokenizer, records: Iterable[dict], batch_size: int = 4, max_length: int = 128,
+                 prompt_key: str = "instruccion", answer_key: str = "respuesta") -> list[dict[str, torch.Tensor]]:
+    """Lotes de conversaciones (pregunta del usuario y respuesta del asistente) con la plantilla de chat del modelo.
+
+    Se usa en el barrido del cuaderno 03. Para simplificar, la pérdida cubre toda la secuencia salvo el
+    relleno; el cuaderno 02 muestra cómo limitarla a la respuesta, y el 04 lo hace con TRL.
+
+    Args:
+        tokenizer: tokenizador con plantilla de chat y `pad_token`.
+        records: ejemplos con los campos `prompt_key` y `answer_key`.
+        batch_size: ejemplos por lote.
+        max_length: tokens máximos por ejemplo (lo que sobra se corta).
+        prompt_key: campo con la pregunta.
+        answer_key: campo con la respuesta.
+
+    Returns:
+        Lista de diccionarios con ``input_ids``, ``attention_mask`` y ``labels`` (relleno en -100).
+    """
+    texts = [tokenizer.apply_chat_template([{"role": "user", "content": rec[prompt_key]},
+                                            {"role": "assistant", "content": rec[answer_key]}], tokenize=False)
+             for rec in records]
+    batches = []
+    for start in range(0, len(texts), batch_size):
+        enc = tokenizer(texts[start : start + batch_size], return_tensors="pt", padding=True, truncation=True,
+                        max_length=max_length)
+        labels = enc["input_ids"].masked_fill(enc["attention_mask"] == 0, -100)
+        batches.append({"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"], "labels": labels})
+    return batches
+
+
+def train_steps(model: nn.Module, batches: list[dict[str, torch.Tensor]], steps: int, lr: float = 1e-3,
+                seed: int = 0) -> list[float]:
+    """Un bucle de entrenamiento mínimo: AdamW sobre los parámetros entrenables, recorriendo `batches` en ciclo.
+
+    Se enseña en el cuaderno 03. Cada paso es: pérdida → ``backward`` → ``step`` → ``zero_grad``.
+
+    Args:
+        model: modelo causal con LoRA inyectada (solo A y B tienen ``requires_grad``).
+        batches: salida de :func:`chat_batches`.
+        steps: pasos de optimización.
+        lr: tasa de aprendizaje.
+        seed: semilla del *dropout*, para que dos corridas iguales den las mismas pérdidas.
+
+    Returns:
+        La pérdida de cada paso.
+    """
+    torch.manual_seed(seed)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=lr)
+    model.train()
+    losses = []
+    for step in range(steps):
+        loss = model(**batches[step % len(batches)]).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        losses.append(loss.item())
+    model.eval()
+    return losses
