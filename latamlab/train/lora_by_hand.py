@@ -17,7 +17,9 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
-__all__ = ["LoRALinear", "inject_lora", "count_trainable", "lora_param_count", "copy_from_peft", "chat_batches", "train_steps"]
+__all__ = [
+    "LoRALinear", "inject_lora", "count_trainable", "lora_param_count", "copy_from_peft", "chat_batches", "train_steps",
+]
 
 
 class LoRALinear(nn.Module):
@@ -38,7 +40,8 @@ class LoRALinear(nn.Module):
     def __init__(self, base: nn.Linear, r: int = 8, alpha: float = 16, dropout: float = 0.0) -> None:
         super().__init__()
         if not isinstance(base, nn.Linear):
-            raise ValueError(f"`base` debe ser una nn.Linear; recibí {type(base).__name__}. Envuelve solo capas lineales.")
+            raise ValueError(f"`base` debe ser una nn.Linear; recibí {type(base).__name__}. "
+                             "Envuelve solo capas lineales.")
         if not isinstance(r, int) or r < 1:
             raise ValueError(f"`r` debe ser un entero ≥ 1; recibí {r!r}. Prueba con r=8.")
         if not 0.0 <= dropout < 1.0:
@@ -125,7 +128,9 @@ def count_trainable(model: nn.Module) -> tuple[int, int]:
 
 
 def lora_param_count(model: nn.Module, target_modules: Iterable[str], r: int) -> int:
-    """Parámetros que agregaría `inject_lora` con rango `r`, sin tocar el modelo: ``r · (entradas + salidas)`` por capa.
+    """Parámetros que agregaría `inject_lora` con rango `r`, sin tocar el modelo.
+
+    Cada capa envuelta suma ``r · (entradas + salidas)``.
 
     Se enseña en el cuaderno 03 (gráfico de parámetros entrenables contra el rango).
     """
