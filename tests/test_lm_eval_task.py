@@ -60,9 +60,9 @@ def test_generation_prompt_and_accepted_answers(tasks):
     doc = task.test_docs()[0]
     assert task.doc_to_text(doc) == format_variant_prompt(doc, options=False)
     assert task.doc_to_target(doc) == "sabés"
-    assert task.process_results(doc, [" ¡Sabés!\notra línea"]) == {"exact_match": 1.0, "contiene": 1.0}
-    assert task.process_results(doc, ["Se dice sabés."]) == {"exact_match": 0.0, "contiene": 1.0}
-    assert task.process_results(doc, ["sabes"]) == {"exact_match": 0.0, "contiene": 0.0}  # la tilde cuenta
+    assert task.process_results(doc, [" ¡Sabés!\notra línea"]) == {"exact_match": 1.0, "contains": 1.0}
+    assert task.process_results(doc, ["Se dice sabés."]) == {"exact_match": 0.0, "contains": 1.0}
+    assert task.process_results(doc, ["sabes"]) == {"exact_match": 0.0, "contains": 0.0}  # la tilde cuenta
 
 
 def _run_lm_eval(model: Path, task: str, limit: int, cwd: Path) -> tuple[str, dict, list[dict]]:
@@ -130,12 +130,12 @@ def test_generation_metrics_equal_the_mean_of_logged_samples(smol_dir, tmp_path)
     spec = importlib.util.spec_from_file_location("variantes_utils", TASK_DIR / "utils.py")
     utils = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(utils)
-    for metric in ("exact_match", "contiene"):
+    for metric in ("exact_match", "contains"):
         per_sample = []
         for sample in samples:
             response = _literal(sample["filtered_resps"])
             response = response[0] if isinstance(response, list) else response
-            value = utils.resultados_generativos(_as_doc(sample), [response])[metric]
+            value = utils.gen_results(_as_doc(sample), [response])[metric]
             assert float(sample[metric]) == value
             per_sample.append(value)
         mean = sum(per_sample) / len(per_sample)

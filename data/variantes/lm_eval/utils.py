@@ -39,27 +39,27 @@ def variants_dataset(**_metadata: Any) -> datasets.DatasetDict:
     return datasets.DatasetDict({"test": load_variants(DATA_ROOT)})
 
 
-def texto_opcion_multiple(doc: dict[str, Any]) -> str:
+def mc_prompt(doc: dict[str, Any]) -> str:
     """Enunciado con las opciones A–D; el modelo puntúa " A", " B", " C" y " D"."""
     return format_variant_prompt(doc, options=True)
 
 
-def texto_generativo(doc: dict[str, Any]) -> str:
+def gen_prompt(doc: dict[str, Any]) -> str:
     """Pregunta abierta, sin opciones; el modelo escribe la respuesta."""
     return format_variant_prompt(doc, options=False)
 
 
-def respuesta_generativa(doc: dict[str, Any]) -> str:
+def gen_target(doc: dict[str, Any]) -> str:
     """Respuesta de referencia para mostrar en los registros: la opción correcta."""
     return doc["opciones"][doc["respuesta"]]
 
 
-def _aceptadas(doc: dict[str, Any]) -> set[str]:
-    forms = [*doc["respuestas_aceptadas"], respuesta_generativa(doc)]
+def _accepted(doc: dict[str, Any]) -> set[str]:
+    forms = [*doc["respuestas_aceptadas"], gen_target(doc)]
     return {normalize(a, keep_accents=True) for a in forms}
 
 
-def resultados_generativos(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
+def gen_results(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
     """Compara la primera línea generada con las respuestas aceptadas.
 
     Ambas se normalizan (minúsculas, sin puntuación) pero conservan las tildes, porque en
@@ -67,12 +67,12 @@ def resultados_generativos(doc: dict[str, Any], results: list[str]) -> dict[str,
 
     Returns:
         ``exact_match``: 1.0 si la respuesta normalizada es una de las aceptadas;
-        ``contiene``: 1.0 si alguna aceptada aparece como frase dentro de la respuesta.
+        ``contains``: 1.0 si alguna aceptada aparece como frase dentro de la respuesta.
     """
     answer = normalize(results[0].strip().split("\n")[0], keep_accents=True)
-    accepted = _aceptadas(doc)
+    accepted = _accepted(doc)
     padded = f" {answer} "
     return {
         "exact_match": float(answer in accepted),
-        "contiene": float(any(f" {a} " in padded for a in accepted if a)),
+        "contains": float(any(f" {a} " in padded for a in accepted if a)),
     }
