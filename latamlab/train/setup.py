@@ -5,7 +5,7 @@ Todo lo que puede fallar por una opción equivocada falla aquí, antes de escrib
 
 from __future__ import annotations
 
-import os
+import tempfile
 from pathlib import Path
 
 import torch
@@ -46,7 +46,7 @@ def optimizer_for(device: torch.device) -> str:
 
 
 def check_writable(output_dir: Path) -> None:
-    """Comprueba, sin crear nada, que se puede escribir en `output_dir` (o crearla).
+    """Comprueba, sin dejar nada escrito, que se puede escribir en `output_dir` (o crearla).
 
     Raises:
         ConfigError: si la carpeta (o la primera que existe por encima) no admite escritura.
@@ -58,9 +58,12 @@ def check_writable(output_dir: Path) -> None:
     if not existing.is_dir():
         raise ConfigError(f"`output_dir`={output_dir} pasa por {existing}, que es un archivo y no una carpeta; "
                           "elige otra ruta.")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ConfigError(f"No puedo escribir en `output_dir`={output_dir} ({existing} no tiene permiso de "
-                          "escritura); elige una carpeta tuya, p. ej., --output_dir salidas/mi-entrenamiento.")
+    try:  # os.access no basta: a root siempre le dice que sí, y un disco de solo lectura no se ve en los permisos
+        with tempfile.TemporaryFile(dir=existing, prefix=".latamlab-prueba-"):
+            pass
+    except OSError as err:
+        raise ConfigError(f"No puedo escribir en `output_dir`={output_dir} ({existing}: {err.strerror}); elige una "
+                          "carpeta tuya, p. ej., --output_dir salidas/mi-entrenamiento.") from None
 
 
 def load_chat_splits(config: TrainConfig):
@@ -89,7 +92,7 @@ def load_chat_splits(config: TrainConfig):
         if not files["train"].is_file():
             raise ConfigError(f"`dataset`={config.dataset}: no encuentro {files['train']}; la carpeta necesita "
                               "train.jsonl (y, si quieres evaluar, validation.jsonl).")
-        raw = {n: Dataset.from_list(read_jsonl(p)) for n, p in files.items()}
+        raw = {n: Dataset.from_list([r.data for r in read_jsonl(p)]) for n, p in files.items()}
         sources = {n: str(p) for n, p in files.items()}
     limits = {"train": config.max_train_examples, "validation": config.max_eval_examples}
     out = {}

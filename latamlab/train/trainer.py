@@ -111,7 +111,10 @@ def build_trainer(config: TrainConfig, model, tokenizer, train_dataset, eval_dat
         max_length=config.max_length, packing=False, completion_only_loss=True,
         disable_tqdm=True, dataloader_num_workers=0,
     )
-    trainer = SFTTrainer(model=model, args=args, train_dataset=train_dataset,
+    from latamlab.train.collate import EndOfTurnCollator
+
+    collator = EndOfTurnCollator(pad_token_id=tokenizer.pad_token_id, end_token_id=tokenizer.eos_token_id)
+    trainer = SFTTrainer(model=model, args=args, train_dataset=train_dataset, data_collator=collator,
                          eval_dataset=eval_dataset if config.eval_steps else None,
                          processing_class=tokenizer, peft_config=lora, callbacks=callbacks)
     trainer.remove_callback(PrinterCallback)  # nuestra barra y log.jsonl reemplazan la impresión de cada registro
