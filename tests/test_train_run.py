@@ -82,3 +82,12 @@ def test_bf16_on_a_t4_is_one_spanish_error(monkeypatch, tmp_path):
     assert setup.mixed_dtype(load_train_config("t4"), torch.device("cuda")) == torch.float16
     assert setup.optimizer_for(torch.device("cuda")) == "paged_adamw_8bit"
     assert setup.optimizer_for(torch.device("cpu")) == "adamw_torch"
+
+
+def test_fast_loss_equals_trl_loss(tmp_path):
+    """La capa de salida solo en la respuesta da la misma pérdida que la de TRL (cambia el costo, no el valor)."""
+    cfg = load_train_config("diminuto", precision="fp32", max_steps=3, save_steps=0, max_train_examples=12)
+    fast = train(cfg, output_dir=tmp_path / "rapida", fast_loss=True)
+    slow = train(cfg, output_dir=tmp_path / "trl", fast_loss=False)
+    assert _losses(fast) == pytest.approx(_losses(slow), abs=1e-5)
+    assert fast.tokens == slow.tokens > 0

@@ -62,6 +62,9 @@ class TrainConfig(Config):
     max_train_examples: int | None = _f(None, "usa solo los primeros N ejemplos de entrenamiento")
     max_eval_examples: int | None = _f(None, "usa solo los primeros N ejemplos de validación")
     system_prompt: str | None = _f(None, "mensaje de sistema que se antepone a cada conversación")
+    fast_loss: bool = _f(True, "capa de salida solo en los tokens de la respuesta (misma pérdida, menos cálculo); "
+                               "no = la pérdida de TRL, con sus métricas de entropía y exactitud")
+    group_by_length: bool = _f(True, "arma lotes de ejemplos de largo parecido: menos relleno, mismos datos")
     gradient_checkpointing: bool = _f(True, "recalcula activaciones en el paso hacia atrás: menos memoria, más tiempo")
     resume: bool = _f(False, "continúa desde el último punto de control completo de output_dir")
 

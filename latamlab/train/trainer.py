@@ -10,6 +10,7 @@ from __future__ import annotations
 import resource
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,15 +109,23 @@ def build_trainer(config: TrainConfig, model, tokenizer, train_dataset, eval_dat
         # El nombre nuevo (`activation_checkpointing`) evita el FutureWarning de `gradient_checkpointing`.
         activation_checkpointing=config.gradient_checkpointing,
         activation_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing else None,
+        train_sampling_strategy="group_by_length" if config.group_by_length else "random",
         max_length=config.max_length, packing=False, completion_only_loss=True,
         disable_tqdm=True, dataloader_num_workers=0,
     )
     from latamlab.train.collate import EndOfTurnCollator
 
     collator = EndOfTurnCollator(pad_token_id=tokenizer.pad_token_id, end_token_id=tokenizer.eos_token_id)
-    trainer = SFTTrainer(model=model, args=args, train_dataset=train_dataset, data_collator=collator,
-                         eval_dataset=eval_dataset if config.eval_steps else None,
-                         processing_class=tokenizer, peft_config=lora, callbacks=callbacks)
+    from latamlab.train.loss import AnswerOnlySFTTrainer
+
+    with warnings.catch_warnings():
+        # peft 0.21.2 llama al alias obsoleto `is_gradient_checkpointing` de transformers 5.24 al envolver el
+        # modelo; nuestro código usa el nombre nuevo (`activation_checkpointing`) y el aviso no es accionable.
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        trainer = (AnswerOnlySFTTrainer if config.fast_loss else SFTTrainer)(
+            model=model, args=args, train_dataset=train_dataset, data_collator=collator,
+            eval_dataset=eval_dataset if config.eval_steps else None,
+            processing_class=tokenizer, peft_config=lora, callbacks=callbacks)
     trainer.remove_callback(PrinterCallback)  # nuestra barra y log.jsonl reemplazan la impresión de cada registro
     if dtype != torch.bfloat16:
         # trl pasa a bf16 los parámetros LoRA de un modelo cuantizado; sin bf16 nativo (CPU AVX2, T4) se
