@@ -28,6 +28,7 @@ def test_eval_during_training_does_not_change_losses(tmp_path):
     assert plain.trainable_params > 0 and 0 < plain.trainable_percent < 5
     assert (plain.adapter_dir / "adapter_model.safetensors").is_file()
     assert plain.tokens > 0 and plain.peak_memory_bytes > 0
+    assert "parámetros entrenables" in str(plain) and str(plain.adapter_dir) in str(plain)
 
 
 def _bad(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
@@ -61,6 +62,16 @@ def test_bad_input_is_one_spanish_line_and_writes_nothing(case, tmp_path, capsys
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and fragment in err and "\n" not in err, err
     assert not out.exists()
+
+
+def test_existing_checkpoints_are_not_overwritten_without_resume(tmp_path):
+    from latamlab.errors import ConfigError
+
+    (tmp_path / "checkpoint-2").mkdir()
+    (tmp_path / "checkpoint-2" / "mio.txt").write_text("no me borres", encoding="utf-8")
+    with pytest.raises(ConfigError, match="ya tiene puntos de control"):
+        train(load_train_config("diminuto"), output_dir=tmp_path)
+    assert (tmp_path / "checkpoint-2" / "mio.txt").read_text(encoding="utf-8") == "no me borres"
 
 
 def test_bf16_on_a_t4_is_one_spanish_error(monkeypatch, tmp_path):

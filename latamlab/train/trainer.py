@@ -166,6 +166,9 @@ def train(config: TrainConfig | None = None, **overrides: Any) -> TrainResult:
     dtype = mixed_dtype(config, device)
     check_writable(config.output_dir)
     checkpoint = latest_complete_checkpoint(config.output_dir) if config.resume else None
+    if not config.resume and any(config.output_dir.glob("checkpoint-*")):
+        raise ConfigError(f"`output_dir`={config.output_dir} ya tiene puntos de control y no quiero pisarlos: usa "
+                          "`resume` para continuar ese entrenamiento o elige otra `output_dir`.")
     train_ds, eval_ds = load_chat_splits(config)
     if config.eval_steps and eval_ds is None:
         raise ConfigError(f"`eval_steps`={config.eval_steps} pero `dataset` no tiene validation.jsonl; "
@@ -187,7 +190,7 @@ def train(config: TrainConfig | None = None, **overrides: Any) -> TrainResult:
         log_path.unlink()  # un entrenamiento nuevo empieza su registro (los puntos de control no se tocan)
     logger = ProgressLogCallback(log_path)
     trainer = build_trainer(config, model, tokenizer, train_ds, eval_ds, dtype, device,
-                            callbacks=[GuardCallback(model), logger])
+                            callbacks=[GuardCallback(model), logger] if device.type == "cpu" else [logger])
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     start = time.perf_counter()
