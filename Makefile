@@ -1,4 +1,4 @@
-# latamlab: dos órdenes desde un clon limpio.
+# latamlab: dos comandos desde un clon limpio.
 #   make lab   → instala, prepara los modelos sin internet y abre JupyterLab en notebooks/
 #   make test  → instala, prepara y ejecuta pytest + nbval sobre todos los cuadernos
 # Variables: PY (Python de base), PORT (puerto de JupyterLab), IP, TORCH (versión de torch a instalar).

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Callable, Mapping
 
 import matplotlib.pyplot as plt
 import torch
 
-__all__ = ["bar_chart", "levels_over_histogram", "to_numpy"]
+__all__ = ["bar_chart", "levels_over_histogram", "to_numpy", "code_usage_chart"]
 
 
 def to_numpy(values: torch.Tensor):
@@ -19,14 +19,16 @@ def to_numpy(values: torch.Tensor):
     return torch.as_tensor(values).detach().cpu().float().numpy()
 
 
-def bar_chart(values: Mapping[str, float], ylabel: str, title: str, fmt: str = "{:.1f}", ax=None):
+def bar_chart(values: Mapping[str, float], ylabel: str, title: str, fmt: Callable[[float], str] | None = None,
+              ax=None):
     """Barras con su valor escrito encima.
 
     Args:
         values: etiqueta → valor, en el orden en que se dibujan.
         ylabel: nombre del eje Y con su unidad, p. ej. ``"Memoria (MiB)"``.
         title: título del gráfico.
-        fmt: formato del número sobre cada barra.
+        fmt: función que escribe el número sobre cada barra; por defecto `fmt_number` con un decimal
+            (coma decimal, como todo número que lees en el curso).
         ax: ejes donde dibujar; por defecto crea una figura nueva.
 
     Returns:
@@ -34,8 +36,11 @@ def bar_chart(values: Mapping[str, float], ylabel: str, title: str, fmt: str = "
     """
     if ax is None:
         _, ax = plt.subplots()
+    from latamlab.numbers import fmt_number
+
+    fmt = fmt or fmt_number
     bars = ax.bar(list(values), list(values.values()), color="#2a9d8f")
-    ax.bar_label(bars, labels=[fmt.format(v) for v in values.values()], padding=2)
+    ax.bar_label(bars, labels=[fmt(v) for v in values.values()], padding=2)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.margins(y=0.15)
@@ -63,4 +68,37 @@ def levels_over_histogram(weights: torch.Tensor, levels: Mapping[str, torch.Tens
     ax.set_ylabel("densidad")
     ax.set_title(title)
     ax.legend(loc="upper right", fontsize=8)
+    return ax
+
+
+def code_usage_chart(frequencies: Mapping[str, torch.Tensor], title: str, ax=None):
+    """Barras agrupadas: qué fracción de los pesos recibe cada código de 4 bits (cuaderno 01).
+
+    La línea punteada marca el uso parejo, 1/16 de los pesos por código: el ideal de NF4.
+
+    Args:
+        frequencies: nombre del formato → fracción de los pesos por código (suma 1), en el orden de
+            sus niveles, de menor a mayor.
+        title: título del gráfico.
+        ax: ejes donde dibujar; por defecto crea una figura nueva.
+
+    Returns:
+        Los ejes de matplotlib.
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    from latamlab.numbers import fmt_number
+
+    if ax is None:
+        _, ax = plt.subplots()
+    width = 0.8 / max(1, len(frequencies))
+    for i, (name, freq) in enumerate(frequencies.items()):
+        values = freq.detach().float().cpu() * 100
+        ax.bar(torch.arange(len(values)) + i * width, values.tolist(), width=width, label=name)
+    ax.axhline(100 / 16, color="black", linestyle="--", linewidth=1, label="uso parejo (1/16)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, 1)))
+    ax.set_xlabel("código (de menor a mayor nivel)")
+    ax.set_ylabel("pesos que reciben el código (%)")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
     return ax

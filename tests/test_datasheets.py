@@ -26,7 +26,7 @@ from latamlab.data.dedup import jaccard, trigrams
 from latamlab.data.jsonl import read_jsonl
 from latamlab.data.schemas import (CATEGORIAS_VARIANTES, DIFICULTADES, FILES, PAISES, REGISTROS_CORPUS,
                               TEMAS_CONSUMO, TEMAS_FINANZAS)
-from latamlab.data.validate import longest_option_accuracy, option_length_accuracy
+from latamlab.data.baselines import longest_option_accuracy, option_length_accuracy
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"

@@ -31,9 +31,36 @@ def _model_with_two_4bit_layers():
     return torch.nn.Sequential(bnb.nn.Linear4bit(64, 64), torch.nn.Linear(64, 64), bnb.nn.Linear4bit(64, 16))
 
 
+def _lora_layer():
+    """Una `LoRALinear` de 8 → 6 con B distinto de cero; la misma en cada llamada."""
+    from latamlab.train.lora_by_hand import LoRALinear
+
+    torch.manual_seed(0)
+    layer = LoRALinear(torch.nn.Linear(8, 6), r=2, alpha=8)
+    torch.nn.init.normal_(layer.lora_B.weight)
+    return layer
+
+
+def _gqa_block():
+    """Dos capas con q_proj 128 → 128 y v_proj 128 → 64, como la atención de consultas agrupadas."""
+    blocks = []
+    for _ in range(2):
+        block = torch.nn.Module()
+        block.q_proj, block.v_proj = torch.nn.Linear(128, 128), torch.nn.Linear(128, 64)
+        blocks.append(block)
+    return torch.nn.Sequential(*blocks)
+
+
 N = 1.54e9
 Y = torch.tensor([0.4, -1.6, 0.05, 0.8])
 FOOTPRINTS = {"nf4": 104.7, "bf16": 256.6}
+UNIFORM = torch.rand(64, 64, generator=torch.Generator().manual_seed(0)) * 2 - 1
+
+
+def _uniform_errors() -> dict[str, float]:
+    from latamlab.quant.by_hand import reconstruction_mse
+
+    return {m: reconstruction_mse(UNIFORM, m, 64) for m in ("int4", "fp4", "nf4")}
 
 # nombre → (argumentos de la respuesta correcta, argumentos de una respuesta incorrecta típica)
 CASES = {
@@ -57,9 +84,25 @@ CASES = {
         lambda: (torch.tensor([32, -127, 4, 64], dtype=torch.int8), Y),
         lambda: ((Y * 127 / Y.abs().max()).to(torch.int8), Y),  # trunca en vez de redondear: [31, -127, 3, 63]
     ),
+    "nb01.check_best_format": (
+        lambda: ("int4", _uniform_errors(), UNIFORM),
+        lambda: ("nf4", _uniform_errors(), UNIFORM),  # en pesos uniformes gana int4, no nf4
+    ),
     "nb01.check_ratio": (
         lambda: (FOOTPRINTS["nf4"] / FOOTPRINTS["bf16"], FOOTPRINTS),
         lambda: (FOOTPRINTS["bf16"] / FOOTPRINTS["nf4"], FOOTPRINTS),  # la división al revés
+    ),
+    "nb03.check_lora_params": (
+        lambda: (16 * (576 + 576), 576, 576, 16),
+        lambda: (16 * 576, 576, 576, 16),  # cuenta solo A
+    ),
+    "nb03.check_delta_weight": (
+        lambda: (_lora_layer().delta_weight(), _lora_layer()),
+        lambda: (_lora_layer().lora_B.weight @ _lora_layer().lora_A.weight, _lora_layer()),  # sin alpha / r
+    ),
+    "nb03.check_trainable": (
+        lambda: (4 * 2 * ((128 + 128) + (128 + 64)), _gqa_block(), ["q_proj", "v_proj"], 4),
+        lambda: (4 * 2 * 2 * (128 + 128), _gqa_block(), ["q_proj", "v_proj"], 4),  # v_proj como si fuera 128 × 128
     ),
 }
 CHECKERS = _discover()

@@ -1,4 +1,4 @@
-"""Las órdenes del README existen y funcionan: `make lab` sirve JupyterLab con los cuadernos."""
+"""Los comandos del README existen y funcionan: `make lab` sirve JupyterLab con los cuadernos."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ import pytest
 
 from latamlab.data import validate as val
 from latamlab.data.jsonl import read_jsonl, write_jsonl
+from latamlab.data.baselines import longest_option_accuracy
 from latamlab.data.schemas import FILES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -101,8 +102,8 @@ def test_unbalanced_variants_fixture():
     found = messages(val.validate(path.parent))
     assert f"{path}:7: el id 'var-mx-001' ya aparece en variantes.jsonl:1 — dale un id único" in found
     assert any(m.startswith(f"{path}:5: duplicado exacto de variantes.jsonl:2 — ") for m in found)
-    assert any(m.startswith(f"{path}: la respuesta está en la posición A en 100.0 % de los ítems") for m in found)
-    assert any(m.startswith(f"{path}: elegir la opción más larga acierta 100.0 %") for m in found)
+    assert any(m.startswith(f"{path}: la respuesta está en la posición A en 100,0 % de los ítems") for m in found)
+    assert any(m.startswith(f"{path}: elegir la opción más larga acierta 100,0 %") for m in found)
     assert any(m.startswith(f"{path}: ítems de México (MX): hay 8; se piden al menos 20") for m in found)
 
 
@@ -174,8 +175,8 @@ def test_missing_folder():
 
 def test_longest_option_baseline_gives_partial_credit_on_ties():
     items = [{"opciones": ["aa", "bb", "c", "d"], "respuesta": 0}, {"opciones": ["a", "bbb", "c", "d"], "respuesta": 0}]
-    assert val.longest_option_accuracy(items) == pytest.approx(0.25)
-    assert val.longest_option_accuracy([]) == 0.0
+    assert longest_option_accuracy(items) == pytest.approx(0.25)
+    assert longest_option_accuracy([]) == 0.0
 
 
 @pytest.mark.parametrize("folder", sorted(FILES))

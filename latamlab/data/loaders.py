@@ -21,7 +21,7 @@ from latamlab.data.schemas import FILES, PAISES, Schema, check_record
 
 __all__ = [
     "ENV_VAR", "LETTERS", "data_root", "installed_data_root", "load_records", "load_finance", "load_finance_reference",
-    "load_variants", "load_corpus", "load_parallel", "load_indigenous", "format_variant_prompt",
+    "load_variants", "load_corpus", "load_parallel", "load_indigenous", "load_consumer", "format_variant_prompt",
 ]
 
 #: Variable de entorno que cambia la carpeta de datos.
@@ -130,15 +130,9 @@ def load_finance(root: str | Path | None = None) -> DatasetDict:
 def load_finance_reference(root: str | Path | None = None) -> Dataset:
     """Carga las preguntas de referencia de finanzas (respuestas cortas de oro).
 
-    Args:
-        root: carpeta de datos (ver :func:`data_root`).
-
-    Returns:
-        ``Dataset`` con ``id``, ``pais``, ``tema``, ``pregunta``, ``respuesta``, ``alternativas``, ``fuente``,
-        ``valid_as_of``, ``rule_in_flux`` y ``seen_in_train``.
-
-    Raises:
-        DataError: si el archivo falta o está mal formado.
+    Devuelve un ``Dataset`` con ``id``, ``pais``, ``tema``, ``pregunta``, ``respuesta``, ``alternativas``,
+    ``fuente``, ``valid_as_of``, ``rule_in_flux`` y ``seen_in_train``.
+    `root` y los errores (`DataError`), como en :func:`load_finance`.
     """
     return _load_file("finanzas", "referencia.jsonl", root)
 
@@ -146,14 +140,9 @@ def load_finance_reference(root: str | Path | None = None) -> Dataset:
 def load_variants(root: str | Path | None = None) -> Dataset:
     """Carga las preguntas de opción múltiple sobre variantes del español.
 
-    Args:
-        root: carpeta de datos (ver :func:`data_root`).
-
-    Returns:
-        ``Dataset`` con todos los ítems (es la división ``test`` de la tarea de evaluación).
-
-    Raises:
-        DataError: si el archivo falta o está mal formado (por ejemplo, ``respuesta`` fuera de 0..3).
+    Devuelve un ``Dataset`` con todos los ítems (la división ``test`` de la tarea de evaluación); un
+    ``respuesta`` fuera de 0..3 es un `DataError`.
+    `root` y los errores (`DataError`), como en :func:`load_finance`.
     """
     return _load_file("variantes", "variantes.jsonl", root)
 
@@ -176,14 +165,8 @@ def load_corpus(root: str | Path | None = None) -> DatasetDict:
 def load_parallel(root: str | Path | None = None) -> Dataset:
     """Carga las oraciones paralelas español–portugués–inglés.
 
-    Args:
-        root: carpeta de datos (ver :func:`data_root`).
-
-    Returns:
-        ``Dataset`` con ``id``, ``tema``, ``es``, ``pt``, ``en``.
-
-    Raises:
-        DataError: si el archivo falta o está mal formado.
+    Devuelve un ``Dataset`` con ``id``, ``tema``, ``es``, ``pt``, ``en``.
+    `root` y los errores (`DataError`), como en :func:`load_finance`.
     """
     return _load_file("corpus", "paralelo.jsonl", root)
 
@@ -191,14 +174,8 @@ def load_parallel(root: str | Path | None = None) -> Dataset:
 def load_indigenous(root: str | Path | None = None) -> Dataset:
     """Carga los textos en lenguas originarias con su glosa en español.
 
-    Args:
-        root: carpeta de datos (ver :func:`data_root`).
-
-    Returns:
-        ``Dataset`` con ``id``, ``lengua``, ``pais`` (lista), ``texto``, ``glosa_es``, ``fuente``.
-
-    Raises:
-        DataError: si el archivo falta o está mal formado.
+    Devuelve un ``Dataset`` con ``id``, ``lengua``, ``pais`` (lista), ``texto``, ``glosa_es``, ``fuente``.
+    `root` y los errores (`DataError`), como en :func:`load_finance`.
     """
     return _load_file("corpus", "originarias.jsonl", root)
 
@@ -253,5 +230,3 @@ def load_consumer(root: str | Path | None = None) -> DatasetDict:
     """
     return _load_splits("consumo", ("train", "validation", "test"), root)
 
-
-__all__ += ["load_consumer"]

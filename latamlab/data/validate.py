@@ -8,16 +8,17 @@ base «elige la opción más larga» y los tamaños mínimos. Se enseña en el c
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from latamlab.data.baselines import longest_option_accuracy
 from latamlab.data.dedup import cross_pairs, near_duplicate_pairs, pair_kind
 from latamlab.errors import DataProblem
+from latamlab.numbers import fmt_number
 from latamlab.data.jsonl import Record, scan_jsonl
 from latamlab.data.schemas import FILES, PAISES, Schema, check_record, dedup_text
 
-__all__ = ["MINIMUMS", "SPLITS", "validate", "summarize", "option_length_accuracy", "longest_option_accuracy", "main"]
+__all__ = ["MINIMUMS", "SPLITS", "validate", "summarize", "main"]
 
 #: Mínimos que pide el curso a cada conjunto.
 MINIMUMS: dict[str, int] = {
@@ -41,32 +42,7 @@ Loaded = dict[Path, list[Record]]
 
 
 def _pct(x: float) -> str:
-    return f"{x * 100:.1f} %"
-
-
-def option_length_accuracy(items: Sequence[dict[str, Any]], pick: Callable[[list[int]], int] = max) -> float:
-    """Exactitud de la línea base «elige siempre la opción de largo `pick`» (empates: crédito 1/k).
-
-    Args:
-        items: ítems de variantes con ``opciones`` y ``respuesta``.
-        pick: ``max`` para la opción más larga, ``min`` para la más corta.
-
-    Returns:
-        La exactitud esperada entre 0 y 1 (0.0 si no hay ítems).
-    """
-    if not items:
-        return 0.0
-    total = 0.0
-    for item in items:
-        lengths = [len(o) for o in item["opciones"]]
-        chosen = [i for i, n in enumerate(lengths) if n == pick(lengths)]
-        total += (item["respuesta"] in chosen) / len(chosen)
-    return total / len(items)
-
-
-def longest_option_accuracy(items: Sequence[dict[str, Any]]) -> float:
-    """Exactitud de «elige siempre la opción más larga» (la que el issue limita a ≤ 35 %)."""
-    return option_length_accuracy(items, max)
+    return f"{fmt_number(x * 100)} %"
 
 
 def _read(path: Path, schema: Schema, problems: list[DataProblem]) -> list[Record]:
@@ -216,8 +192,8 @@ def _check_corpus(files: Loaded, problems: list[DataProblem]) -> list[str]:
     words = sum(len(d["texto"].split()) for d in sentences)
     _minimum(folder, "oraciones del corpus", len(sentences), "corpus_oraciones", "agrega oraciones", problems)
     _minimum(folder, "palabras del corpus", words, "corpus_palabras", "agrega oraciones más largas", problems)
-    out = [f"corpus: {len(sentences)} oraciones y {words} palabras (train {len(by_name.get('train.jsonl', []))}, "
-           f"test {len(by_name.get('test.jsonl', []))})"]
+    out = [f"corpus: {fmt_number(len(sentences), 0)} oraciones y {fmt_number(words, 0)} palabras "
+           f"(train {fmt_number(len(by_name.get('train.jsonl', [])), 0)}, test {len(by_name.get('test.jsonl', []))})"]
     if "paralelo.jsonl" in by_name:
         _minimum(folder / "paralelo.jsonl", "oraciones paralelas", len(by_name["paralelo.jsonl"]), "paralelo",
                  "agrega oraciones", problems)

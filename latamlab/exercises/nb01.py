@@ -7,7 +7,7 @@ import math
 from latamlab.exercises._report import report
 from latamlab.quant.formats import bits_per_param
 
-__all__ = ["check_bits", "check_absmax_int8", "check_ratio"]
+__all__ = ["check_bits", "check_absmax_int8", "check_ratio", "check_best_format"]
 
 
 def check_bits(bits: float, block_size: int = 64, double_quant: bool = True) -> bool:
@@ -28,7 +28,20 @@ def check_absmax_int8(codes, x) -> bool:
                   "más cercano, no trunques.")
 
 
-def check_ratio(ratio: float, footprints: dict[str, float]) -> bool:
-    """🦁 Proporción de memoria nf4 / bf16 medida."""
-    want = footprints["nf4"] / footprints["bf16"]
-    return report(math.isclose(ratio, want, rel_tol=1e-3), "divide la memoria medida en nf4 entre la de bf16.")
+def check_ratio(ratio: float, footprints: dict[str, float], reference: str = "bf16") -> bool:
+    """🐕 Proporción de memoria nf4 / `reference` (la precisión de 16 bits) medida."""
+    want = footprints["nf4"] / footprints[reference]
+    return report(math.isclose(ratio, want, rel_tol=1e-3),
+                  f"divide la memoria medida en nf4 entre la de {reference}.")
+
+
+def check_best_format(winner: str, errors: dict[str, float], weights, block_size: int = 64) -> bool:
+    """🦁 ECM de int4, fp4 y nf4 en `weights` (bloques de `block_size`) y el formato con menos error."""
+    from latamlab.quant.by_hand import reconstruction_mse
+
+    want = {m: reconstruction_mse(weights, m, block_size) for m in ("int4", "fp4", "nf4")}
+    same = set(errors) == set(want) and all(math.isclose(errors[m], want[m], rel_tol=1e-3) for m in want)
+    if not same:
+        return report(False, "calcula reconstruction_mse(pesos, metodo, 64) para int4, fp4 y nf4 y guárdalos en "
+                             "un diccionario con esas tres claves.")
+    return report(winner == min(want, key=want.get), "el ganador es el formato con el ECM más pequeño.")

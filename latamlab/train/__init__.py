@@ -1,6 +1,7 @@
-"""Ajuste fino supervisado con LoRA/QLoRA sobre TRL: configuración, presets y `train` (cuaderno 04).
+"""Entrenamiento: LoRA a mano (`lora_by_hand`, cuaderno 03) y ajuste fino con TRL (`train`, cuaderno 04).
 
-Importar este paquete no carga torch: `train` y `TrainResult` se importan al usarse.
+Configuración, presets y `train` sobre `trl.SFTTrainer`. Importar este paquete no carga torch: `train` y
+`TrainResult` se importan al usarse.
 """
 
 from __future__ import annotations
