@@ -1,4 +1,4 @@
-"""Interfaz de línea de comandos en español: ``latamlab entorno | modelos | preparar | datos validar``.
+"""Interfaz de línea de comandos en español: ``latamlab entorno | modelos | preparar | entrenar | datos validar``.
 
 Los comandos son verbos en español; sus opciones salen de una dataclass por comando (ver
 `latamlab.config`): el nombre del campo es la opción (``--mode``), la clave del YAML y el argumento de
@@ -103,11 +103,23 @@ def _datos_validar(opts: ValidateOptions) -> int:
     return validate_main(None if opts.path is None else str(opts.path))
 
 
+def _entrenar(opts: Config) -> int:
+    import warnings
+
+    from latamlab.runtime.notebook import quiet_libraries
+    from latamlab.train.trainer import train
+
+    quiet_libraries()
+    warnings.formatwarning = lambda message, category, *args, **kwargs: f"aviso: {message}\n"
+    train(opts)
+    return 0
+
+
 def _command(sub: argparse._SubParsersAction, name: str, help: str, options: type[Config],
-             run: Callable[[Config], int]) -> None:
+             run: Callable[[Config], int], config_file: bool = False) -> None:
     """Un subcomando cuyas opciones salen de la dataclass `options`; `run` recibe la instancia."""
     p = sub.add_parser(name, help=help, description=f"{help[0].upper()}{help[1:]}.")
-    options.add_arguments(p)
+    options.add_arguments(p, config_file=config_file)
     p.set_defaults(_run=lambda ns: run(options.from_args(ns)))
 
 
@@ -119,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     _command(sub, "entorno", "informe del entorno con líneas [OK]/[FALLA]", EnvironmentOptions, _entorno)
     _command(sub, "modelos", "catálogo de modelos del curso", ModelsOptions, _modelos)
     _command(sub, "preparar", "prepara los modelos que funcionan sin internet", PrepareOptions, _preparar)
+    from latamlab.train.config import TrainConfig, preset_names
+
+    _command(sub, "entrenar", f"entrena un adaptador LoRA desde un YAML o un preset ({', '.join(preset_names())})",
+             TrainConfig, _entrenar, config_file=True)
     datos = sub.add_parser("datos", help="herramientas para los datos del curso",
                            description="Herramientas para los datos del curso.")
     actions = datos.add_subparsers(title="acciones", dest="action", required=True, metavar="ACCIÓN")

@@ -103,7 +103,7 @@ def test_help_is_spanish_and_fast():
     print(f"latamlab --help: {seconds:.2f} s (proceso completo, con el arranque de Python)")
     assert result.returncode == 0
     assert result.stdout.startswith("uso: latamlab [-h] COMANDO") and "usage" not in result.stdout
-    for command in ("entorno", "modelos", "preparar", "datos"):
+    for command in ("entorno", "modelos", "preparar", "entrenar", "datos"):
         assert command in result.stdout
 
 

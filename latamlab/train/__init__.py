@@ -1,1 +1,19 @@
-"""Entrenamiento: LoRA a mano (cuaderno 03) y ajuste fino con TRL (cuaderno 04)."""
+"""Entrenamiento: LoRA a mano (`lora_by_hand`, cuaderno 03) y ajuste fino con TRL (`train`, cuaderno 04).
+
+Configuración, presets y `train` sobre `trl.SFTTrainer`. Importar este paquete no carga torch: `train` y
+`TrainResult` se importan al usarse.
+"""
+
+from __future__ import annotations
+
+from latamlab.train.config import PRESETS, TrainConfig, load_train_config, preset_names
+
+__all__ = ["PRESETS", "TrainConfig", "load_train_config", "preset_names", "train", "TrainResult"]
+
+
+def __getattr__(name: str):
+    if name in ("train", "TrainResult"):
+        from latamlab.train import trainer
+
+        return getattr(trainer, name)
+    raise AttributeError(name)

@@ -1,0 +1,41 @@
+"""`SFTTrainer` con la capa de salida calculada solo en los tokens que llevan pérdida.
+
+La pérdida de TRL pasa todas las posiciones (prompt y relleno incluidos) por la capa de salida, calcula
+log-probabilidades sobre el vocabulario entero y, además, la entropía y la exactitud por token para sus
+métricas. En CPU eso pesa (medido en el feasibility run: ≈ 30 % más lento que la pérdida simple). Aquí se
+saca el estado oculto del decodificador, se eligen las posiciones cuya etiqueta siguiente no es -100 (la
+respuesta y su fin de turno) y solo esas pasan por la capa de salida y la entropía cruzada. El valor de la
+pérdida es el mismo (mismas etiquetas, misma normalización); cambia el costo.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from trl import SFTTrainer
+
+__all__ = ["AnswerOnlySFTTrainer"]
+
+
+class AnswerOnlySFTTrainer(SFTTrainer):
+    """Igual que `SFTTrainer`, pero la capa de salida solo ve las posiciones con pérdida."""
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if return_outputs or "labels" not in inputs or "attention_mask" not in inputs:
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        base = model.get_base_model() if hasattr(model, "get_base_model") else model
+        hidden = base.get_decoder()(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"],
+                                    use_cache=False).last_hidden_state
+        target = inputs["labels"][:, 1:]
+        keep = target != -100
+        logits = base.get_output_embeddings()(hidden[:, :-1][keep]).float()
+        total = F.cross_entropy(logits, target[keep], reduction="sum")
+        count = keep.sum() if num_items_in_batch is None else num_items_in_batch
+        loss = total / torch.as_tensor(count, device=total.device).clamp(min=1)
+        if self.args.average_tokens_across_devices and num_items_in_batch is not None:
+            loss = loss * self.accelerator.num_processes
+        mode = "train" if self.model.training else "eval"
+        if mode == "train":
+            self._total_train_tokens += int(inputs["attention_mask"].sum())
+        self._metrics[mode]["num_tokens"] = [self._total_train_tokens]
+        return loss

@@ -1,0 +1,103 @@
+"""Lo que se decide antes de cargar el modelo: dispositivo, tipo de cálculo, optimizador, carpeta y datos.
+
+Todo lo que puede fallar por una opción equivocada falla aquí, antes de escribir nada en `output_dir`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import torch
+
+from latamlab.errors import ConfigError
+from latamlab.runtime.device import bf16_reason, native_bf16
+from latamlab.train.config import TrainConfig
+
+__all__ = ["mixed_dtype", "optimizer_for", "check_writable", "load_chat_splits"]
+
+_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
+
+
+def mixed_dtype(config: TrainConfig, device: torch.device) -> torch.dtype:
+    """Tipo del cálculo mixto: fp16 en una GPU de capacidad < 8.0, bf16 donde es nativo, fp32 en otra CPU.
+
+    Raises:
+        ConfigError: si pides bf16 (en `compute_dtype` o `precision`) en una GPU sin bf16, como una T4.
+    """
+    wants_bf16 = "bf16" in (config.compute_dtype, config.precision)
+    if device.type == "cuda" and wants_bf16 and not native_bf16(device):
+        field = "compute_dtype" if config.compute_dtype == "bf16" else "precision"
+        raise ConfigError(f"Pediste `{field}`=bf16, pero esta GPU no lo tiene ({bf16_reason(device)}). "
+                          f"Usa `{field}`={'auto' if field == 'compute_dtype' else 'nf4'} (fp16 en una T4).")
+    if config.compute_dtype == "fp16" and device.type == "cpu":
+        raise ConfigError("Pediste `compute_dtype`=fp16 en CPU, donde la precisión mixta fp16 no existe. "
+                          "Usa `compute_dtype`=auto (fp32 en una CPU sin bf16).")
+    if config.compute_dtype != "auto":
+        return _DTYPES[config.compute_dtype]
+    from latamlab.quant.presets import compute_dtype_for
+
+    return compute_dtype_for(device)
+
+
+def optimizer_for(device: torch.device) -> str:
+    """AdamW paginado de 8 bits en CUDA (ahorra memoria de la GPU); el AdamW de PyTorch en CPU."""
+    return "paged_adamw_8bit" if device.type == "cuda" else "adamw_torch"
+
+
+def check_writable(output_dir: Path) -> None:
+    """Comprueba, sin dejar nada escrito, que se puede escribir en `output_dir` (o crearla).
+
+    Raises:
+        ConfigError: si la carpeta (o la primera que existe por encima) no admite escritura.
+    """
+    target = Path(output_dir).expanduser().absolute()
+    existing = target
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"`output_dir`={output_dir} pasa por {existing}, que es un archivo y no una carpeta; "
+                          "elige otra ruta.")
+    try:  # os.access no basta: a root siempre le dice que sí, y un disco de solo lectura no se ve en los permisos
+        with tempfile.TemporaryFile(dir=existing, prefix=".latamlab-prueba-"):
+            pass
+    except OSError as err:
+        raise ConfigError(f"No puedo escribir en `output_dir`={output_dir} ({existing}: {err.strerror}); elige una "
+                          "carpeta tuya, p. ej., --output_dir salidas/mi-entrenamiento.") from None
+
+
+def load_chat_splits(config: TrainConfig):
+    """Entrenamiento y validación del conjunto de `config.dataset`, como conversaciones prompt–completion.
+
+    Returns:
+        ``(train, validation)`` como ``datasets.Dataset`` con ``prompt`` y ``completion``.
+
+    Raises:
+        DataError: si faltan archivos o un registro no tiene los campos del chat.
+    """
+    from datasets import Dataset
+
+    from latamlab.data.chat import to_chat_dataset
+    from latamlab.data.jsonl import read_jsonl
+    from latamlab.data.loaders import load_consumer, load_finance
+
+    if config.dataset in ("finanzas", "consumo"):
+        splits = (load_finance if config.dataset == "finanzas" else load_consumer)()
+        raw, sources = {n: splits[n] for n in ("train", "validation")}, {n: config.dataset for n in ("train", "validation")}
+    else:
+        folder = Path(config.dataset).expanduser()
+        files = {n: folder / f"{n}.jsonl" for n in ("train", "validation")} if folder.is_dir() else {"train": folder}
+        if "validation" in files and not files["validation"].is_file():
+            files.pop("validation")
+        if not files["train"].is_file():
+            raise ConfigError(f"`dataset`={config.dataset}: no encuentro {files['train']}; la carpeta necesita "
+                              "train.jsonl (y, si quieres evaluar, validation.jsonl).")
+        raw = {n: Dataset.from_list([r.data for r in read_jsonl(p)]) for n, p in files.items()}
+        sources = {n: str(p) for n, p in files.items()}
+    limits = {"train": config.max_train_examples, "validation": config.max_eval_examples}
+    out = {}
+    for name, ds in raw.items():
+        if limits[name] is not None:
+            ds = ds.select(range(min(limits[name], len(ds))))
+        out[name] = to_chat_dataset(ds, config.system_prompt, source=sources[name])
+    return out["train"], out.get("validation")

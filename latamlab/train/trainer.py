@@ -1,0 +1,212 @@
+"""`train`: QLoRA/LoRA supervisado con `trl.SFTTrainer`, con valores correctos para cada hardware.
+
+La pérdida cae solo en la respuesta (datos prompt–completion de `latamlab.data.chat`); los puntos de
+control permiten continuar tras una desconexión (`resume`); cada registro va a ``log.jsonl`` y al final
+se imprime un resumen en español. Se usa en el cuaderno 04 y en ``latamlab entrenar``.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from latamlab.data.chat import TruncationReport, truncation_report
+from latamlab.errors import ConfigError
+from latamlab.numbers import fmt_number
+from latamlab.train.callbacks import LOG_NAME, GuardCallback, ProgressLogCallback, read_log, trim_log
+from latamlab.train.checkpoints import latest_complete_checkpoint
+from latamlab.train.config import TrainConfig
+from latamlab.train.setup import check_writable, load_chat_splits, mixed_dtype, optimizer_for
+
+__all__ = ["TrainResult", "train", "build_trainer", "ADAPTER_DIR"]
+
+ADAPTER_DIR = "adaptador"
+
+
+@dataclass
+class TrainResult:
+    """Lo que deja un entrenamiento; ``str(result)`` es el resumen en español."""
+
+    output_dir: Path
+    adapter_dir: Path
+    log_path: Path
+    global_step: int
+    final_loss: float | None
+    eval_loss: float | None
+    seconds: float
+    tokens: int
+    peak_memory_bytes: int
+    peak_memory_kind: str
+    trainable_params: int
+    total_params: int
+    truncation: TruncationReport
+    resumed_from: Path | None = None
+
+    @property
+    def trainable_percent(self) -> float:
+        return 100 * self.trainable_params / max(1, self.total_params)
+
+    def __str__(self) -> str:
+        mins, secs = divmod(self.seconds, 60)
+        lines = [
+            f"Entrenamiento listo: {self.global_step} pasos en {int(mins)} min {fmt_number(secs, 1)} s"
+            + (f" (continuado desde {self.resumed_from.name})" if self.resumed_from else ""),
+            f"  pérdida final: {fmt_number(self.final_loss, 4) if self.final_loss is not None else '—'}"
+            + (f" · pérdida de validación: {fmt_number(self.eval_loss, 4)}" if self.eval_loss is not None else ""),
+            f"  tokens vistos en esta sesión (sin relleno): {fmt_number(self.tokens, 0)}"
+            f" ({fmt_number(self.tokens / max(self.seconds, 1e-9), 1)} tokens/s)",
+            f"  memoria pico ({self.peak_memory_kind}): {fmt_number(self.peak_memory_bytes / 2**30, 2)} GiB",
+            f"  parámetros entrenables: {fmt_number(self.trainable_params, 0)} de {fmt_number(self.total_params, 0)}"
+            f" ({fmt_number(self.trainable_percent, 3)} %)",
+            f"  adaptador: {self.adapter_dir} · registro: {self.log_path}",
+        ]
+        return "\n".join(lines)
+
+
+def _peak_memory(device: torch.device) -> tuple[int, str]:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device), "CUDA, máximo asignado"
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss * (1 if sys.platform == "darwin" else 1024), "RSS pico del proceso"
+
+
+def _lengths(tokenizer, dataset) -> list[int]:
+    """Tokens de cada conversación completa, tal como la verá el modelo (plantilla de chat incluida)."""
+    texts = [tokenizer.apply_chat_template(r["prompt"] + r["completion"], tokenize=False) for r in dataset]
+    return [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+
+
+def build_trainer(config: TrainConfig, model, tokenizer, train_dataset, eval_dataset, dtype: torch.dtype,
+                  device: torch.device, callbacks: list | None = None):
+    """`SFTTrainer` con LoRA, pérdida solo en la respuesta y los valores del hardware (sin entrenar aún)."""
+    from peft import LoraConfig
+    from transformers.trainer_callback import PrinterCallback
+    from trl import SFTConfig, SFTTrainer
+
+    targets = config.target_modules
+    lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
+                      target_modules=targets[0] if targets == ["all-linear"] else list(targets),
+                      bias="none", task_type="CAUSAL_LM")
+    args = SFTConfig(
+        output_dir=str(config.output_dir), seed=config.seed, data_seed=config.seed, report_to="none",
+        per_device_train_batch_size=config.per_device_train_batch_size,
+        per_device_eval_batch_size=config.per_device_train_batch_size,
+        gradient_accumulation_steps=config.gradient_accumulation_steps,
+        learning_rate=config.learning_rate, lr_scheduler_type=config.lr_scheduler_type,
+        warmup_steps=config.warmup_steps, max_steps=config.max_steps, num_train_epochs=config.num_train_epochs,
+        logging_steps=config.logging_steps,
+        eval_strategy="steps" if config.eval_steps else "no", eval_steps=config.eval_steps or None,
+        save_strategy="steps" if config.save_steps else "no", save_steps=config.save_steps or 500,
+        bf16=dtype == torch.bfloat16, fp16=dtype == torch.float16, use_cpu=device.type == "cpu",
+        optim=optimizer_for(device),
+        # El nombre nuevo (`activation_checkpointing`) evita el FutureWarning de `gradient_checkpointing`.
+        activation_checkpointing=config.gradient_checkpointing,
+        activation_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing else None,
+        train_sampling_strategy="group_by_length" if config.group_by_length else "random",
+        max_length=config.max_length, packing=False, completion_only_loss=True,
+        disable_tqdm=True, dataloader_num_workers=0,
+    )
+    from latamlab.train.collate import EndOfTurnCollator
+
+    collator = EndOfTurnCollator(pad_token_id=tokenizer.pad_token_id, end_token_id=tokenizer.eos_token_id)
+    from latamlab.train.loss import AnswerOnlySFTTrainer
+
+    with warnings.catch_warnings():
+        # peft 0.21.2 llama al alias obsoleto `is_gradient_checkpointing` de transformers 5.24 al envolver el
+        # modelo; nuestro código usa el nombre nuevo (`activation_checkpointing`) y el aviso no es accionable.
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        trainer = (AnswerOnlySFTTrainer if config.fast_loss else SFTTrainer)(
+            model=model, args=args, train_dataset=train_dataset, data_collator=collator,
+            eval_dataset=eval_dataset if config.eval_steps else None,
+            processing_class=tokenizer, peft_config=lora, callbacks=callbacks)
+    trainer.remove_callback(PrinterCallback)  # nuestra barra y log.jsonl reemplazan la impresión de cada registro
+    if dtype != torch.bfloat16:
+        # trl pasa a bf16 los parámetros LoRA de un modelo cuantizado; sin bf16 nativo (CPU AVX2, T4) se
+        # entrenan en fp32: bf16 emulado es lento en CPU y el escalador de fp16 exige parámetros fp32.
+        for param in trainer.model.parameters():
+            if param.requires_grad and param.dtype != torch.float32:
+                param.data = param.data.float()
+    return trainer
+
+
+def _resolve(config: TrainConfig | None, overrides: dict[str, Any]) -> TrainConfig:
+    if config is None:
+        return TrainConfig.from_dict(overrides)
+    return TrainConfig.from_dict({**config.to_dict(), **overrides}) if overrides else config
+
+
+def train(config: TrainConfig | None = None, **overrides: Any) -> TrainResult:
+    """Entrena un adaptador LoRA según `config` (o los campos de `TrainConfig` como argumentos).
+
+    Args:
+        config: opciones; p. ej., ``load_train_config("diminuto")``. ``None`` usa los valores por defecto.
+        **overrides: campos de `TrainConfig` que ganan sobre `config` (``max_steps=10``, ``resume=True``…).
+
+    Returns:
+        Un `TrainResult` (su ``str`` es el resumen en español, que también se imprime).
+
+    Raises:
+        ConfigError: opciones inválidas, bf16 en una T4, `output_dir` sin permiso, `resume` sin punto de
+            control o todos los ejemplos más largos que `max_length`. Se revisa todo antes de escribir nada.
+        DataError: el conjunto no tiene los campos del chat.
+    """
+    from latamlab.models.load import load_model, resolve_source
+    from latamlab.runtime.device import device_for_mode
+    from latamlab.runtime.notebook import seed_everything
+
+    config = _resolve(config, overrides)
+    device = device_for_mode(config.mode)
+    dtype = mixed_dtype(config, device)
+    check_writable(config.output_dir)
+    checkpoint = latest_complete_checkpoint(config.output_dir) if config.resume else None
+    if not config.resume and any(config.output_dir.glob("checkpoint-*")):
+        raise ConfigError(f"`output_dir`={config.output_dir} ya tiene puntos de control y no quiero pisarlos: usa "
+                          "`resume` para continuar ese entrenamiento o elige otra `output_dir`.")
+    train_ds, eval_ds = load_chat_splits(config)
+    if config.eval_steps and eval_ds is None:
+        raise ConfigError(f"`eval_steps`={config.eval_steps} pero `dataset` no tiene validation.jsonl; "
+                          "agrégalo o usa `eval_steps`=0.")
+    from transformers import AutoTokenizer
+
+    source, revision = resolve_source(config.model, config.mode)
+    report = truncation_report(_lengths(AutoTokenizer.from_pretrained(source, revision=revision), train_ds),
+                               config.max_length)
+    print(report)
+
+    seed_everything(config.seed)
+    model, tokenizer = load_model(config.model, precision=config.precision, mode=config.mode, device=device)
+    config.output_dir.mkdir(parents=True, exist_ok=True)
+    log_path = config.output_dir / LOG_NAME
+    if checkpoint is not None:
+        trim_log(log_path, int(checkpoint.name.split("-")[1]))
+    elif log_path.exists():
+        log_path.unlink()  # un entrenamiento nuevo empieza su registro (los puntos de control no se tocan)
+    logger = ProgressLogCallback(log_path)
+    trainer = build_trainer(config, model, tokenizer, train_ds, eval_ds, dtype, device,
+                            callbacks=[GuardCallback(model), logger] if device.type == "cpu" else [logger])
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    start = time.perf_counter()
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    seconds = time.perf_counter() - start
+    adapter_dir = config.output_dir / ADAPTER_DIR
+    trainer.save_model(str(adapter_dir))
+    rows = read_log(log_path)
+    losses = [r["loss"] for r in rows if "loss" in r]
+    evals = [r["eval_loss"] for r in rows if "eval_loss" in r]
+    trainable, total = trainer.model.get_nb_trainable_parameters()  # peft cuenta bien los pesos de 4 bits
+    peak, kind = _peak_memory(device)
+    result = TrainResult(output_dir=config.output_dir, adapter_dir=adapter_dir, log_path=log_path,
+                         global_step=trainer.state.global_step, final_loss=losses[-1] if losses else None,
+                         eval_loss=evals[-1] if evals else None, seconds=seconds, tokens=logger.tokens,
+                         peak_memory_bytes=peak, peak_memory_kind=kind, trainable_params=trainable,
+                         total_params=total, truncation=report, resumed_from=checkpoint)
+    print(result)
+    return result

@@ -1,0 +1,129 @@
+"""Rendimiento de `latamlab entrenar` frente a un entrenamiento ingenuo con peft + `Trainer`.
+
+Uso:  .venv/bin/python scripts/medir_entrenamiento.py [--preset cpu] [--steps 8] [--examples 64]
+                                                      [--salida salidas/entrenamiento.json]
+
+Los tres brazos usan el mismo modelo, precisión, LoRA, datos (los primeros `--examples` de finanzas), lote,
+tasa de aprendizaje y pasos:
+- `latamlab entrenar PRESET` como proceso aparte (SFTTrainer, pérdida solo en la respuesta);
+- lo mismo con ``--no-fast_loss --no-group_by_length`` (la pérdida y el muestreo de TRL tal cual);
+- ingenuo: `get_peft_model` + `transformers.Trainer`, conversación entera tokenizada, relleno hasta la más
+  larga del lote y pérdida en toda la secuencia (menos el relleno).
+Imprime los tokens efectivos (sin relleno) por segundo de cada brazo, la razón entre ellos, la fracción de
+relleno y las dos curvas de pérdida, y lo guarda en JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_latamlab(preset: str, steps: int, examples: int, out: Path, extra: tuple[str, ...] = ()) -> dict:
+    """`latamlab entrenar` en un proceso hijo; lee su log.jsonl."""
+    cmd = [sys.executable, "-m", "latamlab", "entrenar", preset, "--max_steps", str(steps), "--save_steps", "0",
+           "--eval_steps", "0", "--logging_steps", "1", "--max_train_examples", str(examples),
+           "--output_dir", str(out), *extra]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LATAMLAB_PROGRESO": "0"}
+    subprocess.run(cmd, check=True, env=env)
+    rows = [json.loads(x) for x in (out / "log.jsonl").read_text(encoding="utf-8").splitlines()]
+    steps_rows = [r for r in rows if "loss" in r]
+    final = next(r for r in rows if "train_runtime" in r)
+    return {"tokens": int(steps_rows[-1]["num_tokens"]), "seconds": final["train_runtime"],
+            "losses": [r["loss"] for r in steps_rows]}
+
+
+def run_naive(preset: str, steps: int, examples: int, out: Path) -> dict:
+    """peft + `Trainer` con relleno hasta la más larga y pérdida en toda la secuencia."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import Trainer, TrainingArguments
+
+    from latamlab.models.load import load_model
+    from latamlab.runtime.notebook import quiet_libraries, seed_everything
+    from latamlab.train import load_train_config
+    from latamlab.train.setup import load_chat_splits, mixed_dtype, optimizer_for
+    from latamlab.runtime.device import device_for_mode
+
+    quiet_libraries()
+    cfg = load_train_config(preset, max_train_examples=examples)
+    device = device_for_mode(cfg.mode)
+    dtype = mixed_dtype(cfg, device)
+    seed_everything(cfg.seed)
+    model, tok = load_model(cfg.model, precision=cfg.precision, mode=cfg.mode, device=device)
+    targets = cfg.target_modules[0] if cfg.target_modules == ["all-linear"] else cfg.target_modules
+    model = get_peft_model(model, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                                             target_modules=targets, bias="none", task_type="CAUSAL_LM"))
+    train_ds, _ = load_chat_splits(cfg)
+    texts = [tok.apply_chat_template(r["prompt"] + r["completion"], tokenize=False) for r in train_ds]
+    encoded = [tok(t, add_special_tokens=False, truncation=True, max_length=cfg.max_length) for t in texts]
+    counts = {"real": 0, "padded": 0}
+
+    def collate(batch):
+        longest = max(len(b["input_ids"]) for b in batch)
+        ids = torch.full((len(batch), longest), tok.pad_token_id)
+        mask = torch.zeros((len(batch), longest), dtype=torch.long)
+        for i, b in enumerate(batch):
+            ids[i, : len(b["input_ids"])] = torch.tensor(b["input_ids"])
+            mask[i, : len(b["input_ids"])] = 1
+        counts["real"] += int(mask.sum())
+        counts["padded"] += mask.numel()
+        return {"input_ids": ids, "attention_mask": mask, "labels": ids.masked_fill(mask == 0, -100)}
+
+    args = TrainingArguments(
+        output_dir=str(out), max_steps=steps, per_device_train_batch_size=cfg.per_device_train_batch_size,
+        gradient_accumulation_steps=cfg.gradient_accumulation_steps, learning_rate=cfg.learning_rate,
+        lr_scheduler_type=cfg.lr_scheduler_type, logging_steps=1, save_strategy="no", report_to="none",
+        seed=cfg.seed, bf16=dtype == torch.bfloat16, fp16=dtype == torch.float16, use_cpu=device.type == "cpu",
+        optim=optimizer_for(device), activation_checkpointing=cfg.gradient_checkpointing, disable_tqdm=True,
+        remove_unused_columns=False)
+    trainer = Trainer(model=model, args=args, train_dataset=[dict(e) for e in encoded], data_collator=collate)
+    metrics = trainer.train().metrics
+    return {"tokens": counts["real"], "seconds": metrics["train_runtime"],
+            "padding_fraction": 1 - counts["real"] / counts["padded"],
+            "losses": [r["loss"] for r in trainer.state.log_history if "loss" in r]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="cpu")
+    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--examples", type=int, default=64)
+    parser.add_argument("--salida", type=Path, default=Path("salidas/entrenamiento.json"))
+    opts = parser.parse_args()
+    from latamlab.numbers import fmt_number
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ours = run_latamlab(opts.preset, opts.steps, opts.examples, Path(tmp) / "latamlab")
+        trl = run_latamlab(opts.preset, opts.steps, opts.examples, Path(tmp) / "trl",
+                           ("--no-fast_loss", "--no-group_by_length"))
+        naive = run_naive(opts.preset, opts.steps, opts.examples, Path(tmp) / "ingenuo")
+    for arm in (ours, trl, naive):
+        arm["tokens_per_s"] = arm["tokens"] / arm["seconds"]
+    ratio = ours["tokens_per_s"] / naive["tokens_per_s"]
+    print(f"latamlab entrenar: {fmt_number(ours['tokens_per_s'], 1)} tokens efectivos/s "
+          f"({fmt_number(ours['tokens'], 0)} tokens en {fmt_number(ours['seconds'], 1)} s)")
+    print(f"latamlab entrenar --no-fast_loss --no-group_by_length (pérdida de TRL): "
+          f"{fmt_number(trl['tokens_per_s'], 1)} tokens efectivos/s")
+    print(f"ingenuo (peft + Trainer, relleno): {fmt_number(naive['tokens_per_s'], 1)} tokens efectivos/s "
+          f"({fmt_number(naive['tokens'], 0)} tokens en {fmt_number(naive['seconds'], 1)} s)")
+    print(f"razón: {fmt_number(ratio, 2)}× · fracción de relleno del ingenuo: "
+          f"{fmt_number(100 * naive['padding_fraction'], 1)} %")
+    print("pérdida latamlab (solo respuesta):", " ".join(fmt_number(x, 3) for x in ours["losses"]))
+    print("pérdida ingenuo (secuencia entera):", " ".join(fmt_number(x, 3) for x in naive["losses"]))
+    opts.salida.parent.mkdir(parents=True, exist_ok=True)
+    opts.salida.write_text(json.dumps({"preset": opts.preset, "steps": opts.steps, "examples": opts.examples,
+                                       "latamlab": ours, "trl_loss": trl, "naive": naive, "ratio": ratio}, indent=2), encoding="utf-8")
+    print(f"Guardado en {opts.salida}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
