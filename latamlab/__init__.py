@@ -25,7 +25,6 @@ _EXPORTS = {
     "load_variants": "latamlab.data.loaders",
     "load_corpus": "latamlab.data.loaders",
     "perplexity": "latamlab.evaluation.perplexity",
-    "train": "latamlab.train.trainer",
     "TrainConfig": "latamlab.train.config",
     "bar_chart": "latamlab.plots",
     "fmt_number": "latamlab.numbers",
