@@ -49,7 +49,7 @@ def run_naive(preset: str, steps: int, examples: int, out: Path) -> dict:
     from latamlab.models.load import load_model
     from latamlab.runtime.notebook import quiet_libraries, seed_everything
     from latamlab.train import load_train_config
-    from latamlab.train.setup import load_chat_splits, mixed_dtype, optimizer_for
+    from latamlab.train.hardware import load_chat_splits, mixed_dtype, optimizer_for
     from latamlab.runtime.device import device_for_mode
 
     quiet_libraries()

@@ -79,20 +79,20 @@ def test_bf16_on_a_t4_is_one_spanish_error(monkeypatch, tmp_path):
 
     import latamlab.quant.presets as presets
     import latamlab.runtime.device as device
-    import latamlab.train.setup as setup
+    import latamlab.train.hardware as hardware
     from latamlab.errors import ConfigError
 
     monkeypatch.setattr(device, "device_for_mode", lambda mode=None: torch.device("cuda"))
-    monkeypatch.setattr(setup, "native_bf16", lambda d: False)
+    monkeypatch.setattr(hardware, "native_bf16", lambda d: False)
     monkeypatch.setattr(presets, "native_bf16", lambda d: False)  # lo que ve compute_dtype_for
-    monkeypatch.setattr(setup, "bf16_reason", lambda d: "sin bf16 nativo (capacidad 7.5 < 8.0, como una T4)")
+    monkeypatch.setattr(hardware, "bf16_reason", lambda d: "sin bf16 nativo (capacidad 7.5 < 8.0, como una T4)")
     for field in ("compute_dtype", "precision"):
         with pytest.raises(ConfigError, match=rf"Pediste `{field}`=bf16, pero esta GPU no lo tiene.*T4"):
             train(load_train_config("diminuto", **{field: "bf16"}), output_dir=tmp_path / "x")
     assert not (tmp_path / "x").exists()
-    assert setup.mixed_dtype(load_train_config("t4"), torch.device("cuda")) == torch.float16
-    assert setup.optimizer_for(torch.device("cuda")) == "paged_adamw_8bit"
-    assert setup.optimizer_for(torch.device("cpu")) == "adamw_torch"
+    assert hardware.mixed_dtype(load_train_config("t4"), torch.device("cuda")) == torch.float16
+    assert hardware.optimizer_for(torch.device("cuda")) == "paged_adamw_8bit"
+    assert hardware.optimizer_for(torch.device("cpu")) == "adamw_torch"
 
 
 def test_fast_loss_equals_trl_loss(tmp_path):

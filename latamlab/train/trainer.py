@@ -23,7 +23,7 @@ from latamlab.numbers import fmt_number
 from latamlab.train.callbacks import LOG_NAME, GuardCallback, ProgressLogCallback, read_log, trim_log
 from latamlab.train.checkpoints import latest_complete_checkpoint
 from latamlab.train.config import TrainConfig
-from latamlab.train.setup import check_writable, load_chat_splits, mixed_dtype, optimizer_for
+from latamlab.train.hardware import check_writable, load_chat_splits, mixed_dtype, optimizer_for
 
 __all__ = ["TrainResult", "train", "build_trainer", "ADAPTER_DIR"]
 
