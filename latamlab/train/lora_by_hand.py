@@ -158,8 +158,8 @@ def copy_from_peft(peft_model: nn.Module, model: nn.Module, adapter: str = "defa
     return copied
 
 
-def chat_batches(tokenizer, records: Iterable[dict], batch_size: int = 4, max_length: int = 128,
-                 prompt_key: str = "instruccion", answer_key: str = "respuesta") -> list[dict[str, torch.Tensor]]:
+def chat_batches(tokenizer, records: Iterable[dict], batch_size: int = 4,
+                 max_length: int = 128) -> list[dict[str, torch.Tensor]]:
     """Lotes de conversaciones (pregunta del usuario y respuesta del asistente) con la plantilla de chat del modelo.
 
     Se usa en el barrido del cuaderno 03. Para simplificar, la pérdida cubre toda la secuencia salvo el
@@ -167,18 +167,17 @@ def chat_batches(tokenizer, records: Iterable[dict], batch_size: int = 4, max_le
 
     Args:
         tokenizer: tokenizador con plantilla de chat y `pad_token`.
-        records: ejemplos con los campos `prompt_key` y `answer_key`.
+        records: ejemplos con ``instruccion`` y ``respuesta`` (la conversación la arma `latamlab.data.chat.to_chat`).
         batch_size: ejemplos por lote.
         max_length: tokens máximos por ejemplo (lo que sobra se corta).
-        prompt_key: campo con la pregunta.
-        answer_key: campo con la respuesta.
 
     Returns:
         Lista de diccionarios con ``input_ids``, ``attention_mask`` y ``labels`` (relleno en -100).
     """
-    texts = [tokenizer.apply_chat_template([{"role": "user", "content": rec[prompt_key]},
-                                            {"role": "assistant", "content": rec[answer_key]}], tokenize=False)
-             for rec in records]
+    from latamlab.data.chat import to_chat
+
+    chats = [to_chat(rec) for rec in records]
+    texts = [tokenizer.apply_chat_template(c["prompt"] + c["completion"], tokenize=False) for c in chats]
     batches = []
     for start in range(0, len(texts), batch_size):
         enc = tokenizer(texts[start : start + batch_size], return_tensors="pt", padding=True, truncation=True,
