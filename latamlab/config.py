@@ -143,6 +143,10 @@ class Config:
         """Las opciones como diccionario de tipos simples (rutas como texto, tuplas como listas)."""
         return {k: _plain(v) for k, v in asdict(self).items()}
 
+    def replace(self: C, **changes: Any) -> C:
+        """Una copia con `changes` aplicados, validada igual que una nueva (claves desconocidas incluidas)."""
+        return type(self).from_dict({**self.to_dict(), **changes}) if changes else self
+
     def to_yaml(self, path: str | Path | None = None) -> str:
         """Escribe las opciones en YAML (en `path` si se da) y devuelve el texto; `from_yaml` lo lee igual."""
         import yaml

@@ -54,6 +54,8 @@ class TrainConfig(Config):
     max_steps: int = _f(-1, "pasos de entrenamiento; -1 = usa num_train_epochs")
     num_train_epochs: float = _f(1.0, "épocas (si max_steps es -1)")
     eval_steps: int = _f(0, "evalúa en validación cada tantos pasos; 0 = nunca durante el entrenamiento")
+    eval_on_start: bool = _f(False, "evalúa antes del primer paso: la pérdida del adaptador sin entrenar (el punto "
+                                    "de partida de la curva)")
     save_steps: int = _f(50, "guarda un punto de control cada tantos pasos; 0 = nunca")
     logging_steps: int = _f(1, "registra la pérdida cada tantos pasos")
     seed: int = _f(0, "semilla")
@@ -66,6 +68,8 @@ class TrainConfig(Config):
                                "no = la pérdida de TRL, con sus métricas de entropía y exactitud")
     group_by_length: bool = _f(True, "arma lotes de ejemplos de largo parecido: menos relleno, mismos datos")
     gradient_checkpointing: bool = _f(True, "recalcula activaciones en el paso hacia atrás: menos memoria, más tiempo")
+    init_adapter: Path | None = _f(None, "carpeta de un adaptador ya entrenado del que parte el entrenamiento "
+                                         "(su r, alpha y módulos mandan); si no la das, un adaptador nuevo")
     resume: bool = _f(False, "continúa desde el último punto de control completo de output_dir")
 
     def __post_init__(self) -> None:
@@ -91,6 +95,9 @@ class TrainConfig(Config):
         for name in ("max_train_examples", "max_eval_examples"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ConfigError(f"`{name}` debe ser ≥ 1 o no darse; recibí {getattr(self, name)}.")
+        if self.init_adapter is not None and not (Path(self.init_adapter).expanduser() / "adapter_config.json").is_file():
+            raise ConfigError(f"`init_adapter`={self.init_adapter} no es la carpeta de un adaptador (le falta "
+                              "adapter_config.json); da la carpeta `adaptador` de un entrenamiento anterior.")
         if self.dataset not in DATASETS and not Path(self.dataset).expanduser().exists():
             raise ConfigError(f"`dataset` debe ser {' o '.join(DATASETS)} o una carpeta que exista; recibí "
                               f"{self.dataset!r}.{closest(self.dataset, DATASETS)}")

@@ -5,7 +5,8 @@ log-probabilidades sobre el vocabulario entero y, además, la entropía y la exa
 métricas. En CPU eso pesa (medido en el feasibility run: ≈ 30 % más lento que la pérdida simple). Aquí se
 saca el estado oculto del decodificador, se eligen las posiciones cuya etiqueta siguiente no es -100 (la
 respuesta y su fin de turno) y solo esas pasan por la capa de salida y la entropía cruzada. El valor de la
-pérdida es el mismo (mismas etiquetas, misma normalización); cambia el costo.
+pérdida es el mismo (mismas etiquetas, misma normalización); cambia el costo. La evaluación (solo la
+pérdida) usa el mismo camino: `tests/test_train_run.py` la compara con la de `SFTTrainer`.
 """
 
 from __future__ import annotations
@@ -39,3 +40,12 @@ class AnswerOnlySFTTrainer(SFTTrainer):
             self._total_train_tokens += int(inputs["attention_mask"].sum())
         self._metrics[mode]["num_tokens"] = [self._total_train_tokens]
         return loss
+
+    def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
+        """En la evaluación sin métricas extra, la misma pérdida por el camino corto (sin logits completos)."""
+        if not prediction_loss_only or "labels" not in inputs or "attention_mask" not in inputs:
+            return super().prediction_step(model, inputs, prediction_loss_only, ignore_keys)
+        inputs = self._prepare_inputs(inputs)
+        with torch.no_grad(), self.compute_loss_context_manager():
+            loss = self.compute_loss(model, inputs)
+        return loss.detach(), None, None

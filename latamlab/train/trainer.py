@@ -10,7 +10,6 @@ from __future__ import annotations
 import resource
 import sys
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from latamlab.errors import ConfigError
 from latamlab.numbers import fmt_number
 from latamlab.train.callbacks import LOG_NAME, GuardCallback, ProgressLogCallback, read_log, trim_log
 from latamlab.train.checkpoints import latest_complete_checkpoint
+from latamlab.train.compat import peft_wrapping
 from latamlab.train.config import TrainConfig
 from latamlab.train.hardware import check_writable, load_chat_splits, mixed_dtype, optimizer_for
 
@@ -40,6 +40,7 @@ class TrainResult:
     global_step: int
     final_loss: float | None
     eval_loss: float | None
+    start_eval_loss: float | None
     seconds: float
     tokens: int
     peak_memory_bytes: int
@@ -53,13 +54,27 @@ class TrainResult:
     def trainable_percent(self) -> float:
         return 100 * self.trainable_params / max(1, self.total_params)
 
+    @property
+    def eval_change_percent(self) -> float | None:
+        """Cambio relativo de la pérdida de validación desde el adaptador sin entrenar (negativo = bajó)."""
+        if self.eval_loss is None or not self.start_eval_loss:
+            return None
+        return 100 * (self.eval_loss - self.start_eval_loss) / self.start_eval_loss
+
+    def _eval_text(self) -> str:
+        if self.eval_change_percent is None:
+            return fmt_number(self.eval_loss, 4)
+        change = self.eval_change_percent
+        return (f"{fmt_number(self.start_eval_loss, 4)} → {fmt_number(self.eval_loss, 4)} "
+                f"({'+' if change > 0 else ''}{fmt_number(change, 1)} % desde el adaptador sin entrenar)")
+
     def __str__(self) -> str:
         mins, secs = divmod(self.seconds, 60)
         lines = [
             f"Entrenamiento listo: {self.global_step} pasos en {int(mins)} min {fmt_number(secs, 1)} s"
             + (f" (continuado desde {self.resumed_from.name})" if self.resumed_from else ""),
             f"  pérdida final: {fmt_number(self.final_loss, 4) if self.final_loss is not None else '—'}"
-            + (f" · pérdida de validación: {fmt_number(self.eval_loss, 4)}" if self.eval_loss is not None else ""),
+            + (f" · pérdida de validación: {self._eval_text()}" if self.eval_loss is not None else ""),
             f"  tokens vistos en esta sesión (sin relleno): {fmt_number(self.tokens, 0)}"
             f" ({fmt_number(self.tokens / max(self.seconds, 1e-9), 1)} tokens/s)",
             f"  memoria pico ({self.peak_memory_kind}): {fmt_number(self.peak_memory_bytes / 2**30, 2)} GiB",
@@ -85,15 +100,25 @@ def _lengths(tokenizer, dataset) -> list[int]:
 
 def build_trainer(config: TrainConfig, model, tokenizer, train_dataset, eval_dataset, dtype: torch.dtype,
                   device: torch.device, callbacks: list | None = None):
-    """`SFTTrainer` con LoRA, pérdida solo en la respuesta y los valores del hardware (sin entrenar aún)."""
-    from peft import LoraConfig
+    """`SFTTrainer` con LoRA, pérdida solo en la respuesta y los valores del hardware (sin entrenar aún).
+
+    Si `model` ya es un `PeftModel` (un adaptador cargado), se entrena o evalúa ese adaptador tal como está;
+    si no, se le agrega uno nuevo con el r, alpha, dropout y módulos de `config`.
+    """
+    from peft import LoraConfig, PeftModel
     from transformers.trainer_callback import PrinterCallback
     from trl import SFTConfig, SFTTrainer
 
-    targets = config.target_modules
-    lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-                      target_modules=targets[0] if targets == ["all-linear"] else list(targets),
-                      bias="none", task_type="CAUSAL_LM")
+    from latamlab.train.collate import EndOfTurnCollator
+    from latamlab.train.loss import AnswerOnlySFTTrainer
+
+    lora = None
+    if not isinstance(model, PeftModel):
+        targets = config.target_modules
+        lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
+                          target_modules=targets[0] if targets == ["all-linear"] else list(targets),
+                          bias="none", task_type="CAUSAL_LM")
+    evaluates = eval_dataset is not None and bool(config.eval_steps)
     args = SFTConfig(
         output_dir=str(config.output_dir), seed=config.seed, data_seed=config.seed, report_to="none",
         per_device_train_batch_size=config.per_device_train_batch_size,
@@ -102,7 +127,9 @@ def build_trainer(config: TrainConfig, model, tokenizer, train_dataset, eval_dat
         learning_rate=config.learning_rate, lr_scheduler_type=config.lr_scheduler_type,
         warmup_steps=config.warmup_steps, max_steps=config.max_steps, num_train_epochs=config.num_train_epochs,
         logging_steps=config.logging_steps,
-        eval_strategy="steps" if config.eval_steps else "no", eval_steps=config.eval_steps or None,
+        eval_strategy="steps" if evaluates else "no", eval_steps=config.eval_steps if evaluates else None,
+        # Al continuar, el punto de partida ya está en el registro: no se vuelve a evaluar.
+        eval_on_start=eval_dataset is not None and config.eval_on_start and not config.resume,
         save_strategy="steps" if config.save_steps else "no", save_steps=config.save_steps or 500,
         bf16=dtype == torch.bfloat16, fp16=dtype == torch.float16, use_cpu=device.type == "cpu",
         optim=optimizer_for(device),
@@ -113,33 +140,28 @@ def build_trainer(config: TrainConfig, model, tokenizer, train_dataset, eval_dat
         max_length=config.max_length, packing=False, completion_only_loss=True,
         disable_tqdm=True, dataloader_num_workers=0,
     )
-    from latamlab.train.collate import EndOfTurnCollator
-
     collator = EndOfTurnCollator(pad_token_id=tokenizer.pad_token_id, end_token_id=tokenizer.eos_token_id)
-    from latamlab.train.loss import AnswerOnlySFTTrainer
-
-    with warnings.catch_warnings():
-        # peft 0.21.2 llama al alias obsoleto `is_gradient_checkpointing` de transformers 5.24 al envolver el
-        # modelo; nuestro código usa el nombre nuevo (`activation_checkpointing`) y el aviso no es accionable.
-        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+    # Los valores de un adaptador cargado, en su precisión: trl los pasa a bf16 al crear el entrenador.
+    loaded = {n: p.data.clone() for n, p in model.named_parameters() if p.requires_grad} if lora is None else {}
+    with peft_wrapping():
         trainer = (AnswerOnlySFTTrainer if config.fast_loss else SFTTrainer)(
-            model=model, args=args, train_dataset=train_dataset, data_collator=collator,
-            eval_dataset=eval_dataset if config.eval_steps else None,
+            model=model, args=args, train_dataset=train_dataset, data_collator=collator, eval_dataset=eval_dataset,
             processing_class=tokenizer, peft_config=lora, callbacks=callbacks)
     trainer.remove_callback(PrinterCallback)  # nuestra barra y log.jsonl reemplazan la impresión de cada registro
-    if dtype != torch.bfloat16:
-        # trl pasa a bf16 los parámetros LoRA de un modelo cuantizado; sin bf16 nativo (CPU AVX2, T4) se
-        # entrenan en fp32: bf16 emulado es lento en CPU y el escalador de fp16 exige parámetros fp32.
-        for param in trainer.model.parameters():
-            if param.requires_grad and param.dtype != torch.float32:
-                param.data = param.data.float()
+    for name, param in trainer.model.named_parameters():
+        if name in loaded:
+            param.data = loaded[name]
+        elif dtype != torch.bfloat16 and param.requires_grad and param.dtype != torch.float32:
+            # trl pasa a bf16 los parámetros LoRA de un modelo cuantizado; sin bf16 nativo (CPU AVX2, T4) se
+            # entrenan en fp32: bf16 emulado es lento en CPU y el escalador de fp16 exige parámetros fp32.
+            param.data = param.data.float()
     return trainer
 
 
 def _resolve(config: TrainConfig | None, overrides: dict[str, Any]) -> TrainConfig:
     if config is None:
         return TrainConfig.from_dict(overrides)
-    return TrainConfig.from_dict({**config.to_dict(), **overrides}) if overrides else config
+    return config.replace(**overrides)
 
 
 def train(config: TrainConfig | None = None, **overrides: Any) -> TrainResult:
@@ -170,9 +192,11 @@ def train(config: TrainConfig | None = None, **overrides: Any) -> TrainResult:
         raise ConfigError(f"`output_dir`={config.output_dir} ya tiene puntos de control y no quiero pisarlos: usa "
                           "`resume` para continuar ese entrenamiento o elige otra `output_dir`.")
     train_ds, eval_ds = load_chat_splits(config)
-    if config.eval_steps and eval_ds is None:
-        raise ConfigError(f"`eval_steps`={config.eval_steps} pero `dataset` no tiene validation.jsonl; "
-                          "agrégalo o usa `eval_steps`=0.")
+    evaluates = bool(config.eval_steps or config.eval_on_start)
+    if evaluates and eval_ds is None:
+        field = "eval_steps" if config.eval_steps else "eval_on_start"
+        raise ConfigError(f"`{field}`={getattr(config, field)} pero `dataset` no tiene validation.jsonl; "
+                          f"agrégalo o usa `eval_steps`=0 y `eval_on_start`=false.")
     from transformers import AutoTokenizer
 
     source, revision = resolve_source(config.model, config.mode)
@@ -182,6 +206,11 @@ def train(config: TrainConfig | None = None, **overrides: Any) -> TrainResult:
 
     seed_everything(config.seed)
     model, tokenizer = load_model(config.model, precision=config.precision, mode=config.mode, device=device)
+    if config.init_adapter is not None:  # su estructura (r, módulos); al continuar, el punto de control pone los valores
+        from peft import PeftModel
+
+        with peft_wrapping():
+            model = PeftModel.from_pretrained(model, str(config.init_adapter), is_trainable=True)
     config.output_dir.mkdir(parents=True, exist_ok=True)
     log_path = config.output_dir / LOG_NAME
     if checkpoint is not None:
@@ -189,7 +218,7 @@ def train(config: TrainConfig | None = None, **overrides: Any) -> TrainResult:
     elif log_path.exists():
         log_path.unlink()  # un entrenamiento nuevo empieza su registro (los puntos de control no se tocan)
     logger = ProgressLogCallback(log_path)
-    trainer = build_trainer(config, model, tokenizer, train_ds, eval_ds, dtype, device,
+    trainer = build_trainer(config, model, tokenizer, train_ds, eval_ds if evaluates else None, dtype, device,
                             callbacks=[GuardCallback(model), logger] if device.type == "cpu" else [logger])
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
@@ -200,12 +229,13 @@ def train(config: TrainConfig | None = None, **overrides: Any) -> TrainResult:
     trainer.save_model(str(adapter_dir))
     rows = read_log(log_path)
     losses = [r["loss"] for r in rows if "loss" in r]
-    evals = [r["eval_loss"] for r in rows if "eval_loss" in r]
+    evals = [(r["step"], r["eval_loss"]) for r in rows if "eval_loss" in r]
     trainable, total = trainer.model.get_nb_trainable_parameters()  # peft cuenta bien los pesos de 4 bits
     peak, kind = _peak_memory(device)
     result = TrainResult(output_dir=config.output_dir, adapter_dir=adapter_dir, log_path=log_path,
                          global_step=trainer.state.global_step, final_loss=losses[-1] if losses else None,
-                         eval_loss=evals[-1] if evals else None, seconds=seconds, tokens=logger.tokens,
+                         eval_loss=evals[-1][1] if evals else None,
+                         start_eval_loss=evals[0][1] if evals and evals[0][0] == 0 else None, seconds=seconds, tokens=logger.tokens,
                          peak_memory_bytes=peak, peak_memory_kind=kind, trainable_params=trainable,
                          total_params=total, truncation=report, resumed_from=checkpoint)
     print(result)

@@ -1,0 +1,68 @@
+"""Respuestas del modelo a preguntas de chat, en lotes y sin azar (cuadernos 04 y 05).
+
+Decodificación voraz (*greedy*): en cada paso, el token más probable. Así el antes y el después de un
+entrenamiento se comparan sin que el muestreo agregue ruido, y la misma celda da lo mismo en cada corrida.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+
+from latamlab.data.chat import to_chat
+from latamlab.errors import ConfigError
+from latamlab.runtime.notebook import progress
+
+__all__ = ["generate_answers"]
+
+
+@torch.no_grad()
+def generate_answers(model, tokenizer, questions: Sequence[str], *, max_new_tokens: int = 64,
+                     batch_size: int = 8, system_prompt: str | None = None) -> list[str]:
+    """La respuesta del asistente a cada pregunta, con la plantilla de chat del modelo.
+
+    El relleno va a la izquierda (el modelo continúa justo después del final de cada pregunta) y la
+    generación se detiene en el fin de turno o a los `max_new_tokens` tokens.
+
+    Args:
+        model: modelo causal, con o sin adaptador (un `PeftModel` usa su adaptador activo).
+        tokenizer: su tokenizador, con plantilla de chat y `pad_token`.
+        questions: preguntas del usuario.
+        max_new_tokens: tokens máximos de cada respuesta.
+        batch_size: preguntas por lote.
+        system_prompt: mensaje de sistema opcional (el mismo que en el entrenamiento).
+
+    Returns:
+        Las respuestas, sin la pregunta ni los tokens especiales, en el orden de `questions`.
+
+    Raises:
+        ConfigError: si `questions` está vacío o `max_new_tokens` / `batch_size` no son enteros positivos.
+    """
+    questions = list(questions)
+    if not questions:
+        raise ConfigError("`questions` está vacío: da al menos una pregunta.")
+    for name, value in (("max_new_tokens", max_new_tokens), ("batch_size", batch_size)):
+        if not isinstance(value, int) or value < 1:
+            raise ConfigError(f"`{name}` debe ser un entero ≥ 1; recibí {value!r}.")
+    prompts = [tokenizer.apply_chat_template(to_chat({"instruccion": q, "respuesta": "-"}, system_prompt)["prompt"],
+                                             tokenize=False, add_generation_prompt=True) for q in questions]
+    side, tokenizer.padding_side = tokenizer.padding_side, "left"
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    answers: list[str] = []
+    try:
+        with progress(total=len(prompts), desc="Generando", unit="respuesta") as bar:
+            for start in range(0, len(prompts), batch_size):
+                batch = tokenizer(prompts[start:start + batch_size], return_tensors="pt", padding=True,
+                                  add_special_tokens=False).to(device)
+                out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
+                                     pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
+                new = out[:, batch["input_ids"].shape[1]:]
+                answers.extend(t.strip() for t in tokenizer.batch_decode(new, skip_special_tokens=True))
+                bar.update(len(new))
+    finally:
+        tokenizer.padding_side = side
+        model.train(was_training)
+    return answers

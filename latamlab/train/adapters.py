@@ -1,0 +1,96 @@
+"""Adaptadores LoRA guardados: cargarlos sobre una base, cambiar de uno a otro y medir cada uno en cada dominio.
+
+Un adaptador es una carpeta pequeña (``adapter_config.json`` + ``adapter_model.safetensors``) que se pega
+sobre el modelo base sin tocarlo: una sola base en memoria sirve a varios dominios, y cambiar de dominio es
+cambiar de adaptador (`PeftModel.set_adapter`). Se enseña en el cuaderno 04.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from latamlab.numbers import fmt_number
+from latamlab.train.config import TrainConfig
+
+__all__ = ["BASE", "attach_adapters", "validation_loss", "cross_domain_losses", "format_loss_table"]
+
+#: Nombre de la fila del modelo base (con los adaptadores apagados) en `cross_domain_losses`.
+BASE = "sin adaptador"
+
+
+def attach_adapters(model, adapters: Mapping[str, str | Path]):
+    """Carga cada adaptador (nombre → carpeta) sobre el mismo `model` base, para inferencia.
+
+    Returns:
+        Un `peft.PeftModel` con todos los adaptadores; el activo es el primero (cámbialo con
+        ``set_adapter(nombre)``).
+    """
+    from peft import PeftModel
+
+    from latamlab.train.compat import peft_wrapping
+
+    (first, first_dir), *rest = adapters.items()
+    with peft_wrapping():
+        peft_model = PeftModel.from_pretrained(model, str(first_dir), adapter_name=first)
+    for name, folder in rest:
+        peft_model.load_adapter(str(folder), adapter_name=name)
+    peft_model.set_adapter(first, inference_mode=True)
+    peft_model.eval()
+    return peft_model
+
+
+def validation_loss(model, tokenizer, dataset, config: TrainConfig) -> float:
+    """Pérdida media sobre las respuestas de `dataset` (conversaciones prompt–completion), como en el entrenamiento.
+
+    Usa el mismo entrenador que `train` (tokenización, máscara, pérdida y lote de `config`), solo para evaluar.
+    """
+    from latamlab.runtime.device import device_for_mode
+    from latamlab.train.hardware import mixed_dtype
+    from latamlab.train.trainer import build_trainer
+
+    device = device_for_mode(config.mode)
+    # trl exige un conjunto de entrenamiento aunque solo se evalúe: se le da el mismo (no se entrena).
+    trainer = build_trainer(config, model, tokenizer, dataset, dataset, mixed_dtype(config, device), device)
+    return float(trainer.evaluate()["eval_loss"])
+
+
+def cross_domain_losses(model, tokenizer, datasets: Mapping[str, object],
+                        config: TrainConfig) -> dict[str, dict[str, float]]:
+    """La pérdida de validación de cada adaptador de `model` (y de la base sola) en cada dominio.
+
+    Args:
+        model: un `PeftModel` con los adaptadores cargados (`attach_adapters`).
+        datasets: dominio → conjunto de validación prompt–completion.
+        config: la configuración del entrenamiento (lote, `max_length`, modo).
+
+    Returns:
+        ``{adaptador: {dominio: pérdida}}``, con una fila `BASE` para el modelo sin adaptador.
+    """
+    from latamlab.runtime.notebook import progress
+
+    rows = [BASE, *model.peft_config]
+    table: dict[str, dict[str, float]] = {row: {} for row in rows}
+    active = model.active_adapter
+    with progress(total=len(rows) * len(datasets), desc="Evaluando", unit="evaluación") as bar:
+        for row in rows:
+            for domain, dataset in datasets.items():
+                if row == BASE:
+                    with model.disable_adapter():
+                        table[row][domain] = validation_loss(model, tokenizer, dataset, config)
+                else:
+                    model.set_adapter(row, inference_mode=True)
+                    table[row][domain] = validation_loss(model, tokenizer, dataset, config)
+                bar.update(1)
+    model.set_adapter(active, inference_mode=True)
+    return table
+
+
+def format_loss_table(table: Mapping[str, Mapping[str, float]]) -> str:
+    """La tabla de `cross_domain_losses` en texto: una fila por adaptador, una columna por dominio."""
+    domains = list(next(iter(table.values())))
+    width = max(len(r) for r in table) + 2
+    lines = ["adaptador".ljust(width) + "".join(f"{d:>12}" for d in domains)]
+    for row, values in table.items():
+        lines.append(row.ljust(width) + "".join(f"{fmt_number(values[d], 3):>12}" for d in domains))
+    return "\n".join(lines)
