@@ -109,7 +109,8 @@ def test_help_is_spanish_and_fast():
 
 def test_importing_the_package_and_cli_loads_no_heavy_library():
     code = ("import sys, latamlab, latamlab.cli, latamlab.config; latamlab.cli.build_parser(); "
-            "print(sorted({'torch', 'transformers', 'datasets', 'peft', 'bitsandbytes'} & set(sys.modules)))")
+            "print(sorted({'torch', 'transformers', 'datasets', 'peft', 'bitsandbytes', 'sacrebleu', 'rouge_score'} "
+            "& set(sys.modules)))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

@@ -8,7 +8,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-PINNED = {"transformers", "peft", "bitsandbytes", "accelerate", "datasets", "gguf", "trl", "jupyterlab", "nbval"}
+PINNED = {"transformers", "peft", "bitsandbytes", "accelerate", "datasets", "gguf", "trl", "sacrebleu", "rouge-score",
+          "jupyterlab", "nbval"}
 #: Lo que Colab ya trae y el curso usa de forma sencilla: un rango, para que Colab no lo reinstale.
 RANGES = {"torch", "numpy", "matplotlib", "tqdm", "pyyaml"}
 
