@@ -6,9 +6,9 @@ Configuración, presets y `train` sobre `trl.SFTTrainer`. Importar este paquete 
 
 from __future__ import annotations
 
-from latamlab.train.config import PRESETS, TrainConfig, load_train_config, preset_names
+from latamlab.train.config import PRESETS, TrainConfig, load_train_config, preset_for_mode, preset_names
 
-__all__ = ["PRESETS", "TrainConfig", "load_train_config", "preset_names", "train", "TrainResult"]
+__all__ = ["PRESETS", "TrainConfig", "load_train_config", "preset_for_mode", "preset_names", "train", "TrainResult"]
 
 
 def __getattr__(name: str):

@@ -17,9 +17,11 @@ from latamlab.errors import ConfigError
 from latamlab.quant.formats import Precision
 from latamlab.runtime.device import Mode
 
-__all__ = ["TrainConfig", "PRESETS", "preset_names", "load_train_config", "DATASETS"]
+__all__ = ["TrainConfig", "PRESETS", "preset_names", "preset_for_mode", "load_train_config", "DATASETS"]
 
 PRESETS = Path(__file__).with_name("presets")
+#: El preset de cada modo del curso: la T4 de Colab, la CPU sin internet o el modelo de pruebas.
+MODE_PRESETS = {"gpu": "t4", "cpu": "cpu", "diminuto": "diminuto"}
 DATASETS = ("finanzas", "consumo")
 Scheduler = Literal["linear", "cosine", "constant", "constant_with_warmup", "cosine_with_restarts"]
 ComputeDtype = Literal["auto", "bf16", "fp16", "fp32"]
@@ -118,6 +120,13 @@ class TrainConfig(Config):
 def preset_names() -> list[str]:
     """Los nombres de los presets que trae el paquete (``cpu``, ``diminuto``, ``semilla``, ``t4``)."""
     return sorted(p.stem for p in PRESETS.glob("*.yaml"))
+
+
+def preset_for_mode(mode: str | None = None) -> str:
+    """El nombre del preset del modo (``gpu`` → ``t4``, ``cpu`` → ``cpu``, ``diminuto`` → ``diminuto``)."""
+    from latamlab.runtime.device import resolve_mode
+
+    return MODE_PRESETS[resolve_mode(mode)]
 
 
 def load_train_config(source: str | Path, **overrides: Any) -> TrainConfig:
