@@ -18,6 +18,7 @@ _EXPORTS = {
     "environment_report": "latamlab.runtime.report",
     "resolve_mode": "latamlab.runtime.device",
     "load_model": "latamlab.models.load",
+    "load_tokenizer": "latamlab.models.load",
     "catalog": "latamlab.models.catalog",
     "prepare": "latamlab.models.offline",
     "load_finance": "latamlab.data.loaders",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import torch
 
-__all__ = ["bar_chart", "levels_over_histogram", "to_numpy", "code_usage_chart"]
+__all__ = ["bar_chart", "grouped_bar_chart", "levels_over_histogram", "to_numpy", "code_usage_chart", "loss_mask_chart"]
 
 
 def to_numpy(values: torch.Tensor):
@@ -101,4 +101,103 @@ def code_usage_chart(frequencies: Mapping[str, torch.Tensor], title: str, ax=Non
     ax.set_ylabel("pesos que reciben el código (%)")
     ax.set_title(title)
     ax.legend(fontsize=8)
+    return ax
+
+
+def grouped_bar_chart(values: Mapping[str, Mapping[str, float]], ylabel: str, title: str,
+                      fmt: Callable[[float], str] | None = None, ax=None):
+    """Barras agrupadas con su valor escrito encima: un grupo por clave, una barra (y un color) por serie.
+
+    Args:
+        values: grupo (en el eje X) → serie → valor; p. ej., idioma → tokenizador → fertilidad. Una serie
+            que falta en un grupo deja su hueco vacío.
+        ylabel: nombre del eje Y con su unidad.
+        title: título del gráfico.
+        fmt: función que escribe el número sobre cada barra; por defecto `fmt_number` con un decimal.
+        ax: ejes donde dibujar; por defecto crea una figura nueva.
+
+    Returns:
+        Los ejes de matplotlib.
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    from latamlab.numbers import fmt_number
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4))
+    fmt = fmt or fmt_number
+    groups = list(values)
+    series = list(dict.fromkeys(name for group in values.values() for name in group))
+    width = 0.8 / max(1, len(series))
+    for i, name in enumerate(series):
+        xs = [g + (i - (len(series) - 1) / 2) * width for g, group in enumerate(groups) if name in values[group]]
+        ys = [values[group][name] for group in groups if name in values[group]]
+        bars = ax.bar(xs, ys, width=width, label=name)
+        ax.bar_label(bars, labels=[fmt(v) for v in ys], padding=1, fontsize=7)
+    ax.set_xticks(range(len(groups)), groups)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, 1)))
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.margins(y=0.12)
+    ax.legend(fontsize=8)
+    return ax
+
+
+#: Ancho de un carácter de DejaVu Sans Mono, en fracciones del tamaño de la letra.
+_MONO_ADVANCE = 0.602
+
+
+def loss_mask_chart(pieces: Sequence[str], loss: Sequence[bool], title: str, width: int = 90,
+                    fontsize: float = 8.5):
+    """Dibuja cada *token* en una caja: verde si lleva pérdida, gris si no (cuaderno 02).
+
+    Los saltos de línea se ven como «↵» y cortan la línea, como en el texto. Cada caja es un *token* (dos
+    tonos que se alternan marcan dónde termina uno y empieza el siguiente), así que también se ve dónde
+    parte el tokenizador las palabras.
+
+    Args:
+        pieces: el texto de cada *token* (p. ej., ``LossMask.pieces``).
+        loss: para cada *token*, si lleva pérdida (``LossMask.loss``).
+        title: título del gráfico.
+        width: caracteres por línea.
+        fontsize: tamaño de la letra, en puntos.
+
+    Returns:
+        Los ejes de matplotlib (en una figura nueva, del ancho justo para `width` caracteres).
+    """
+    from matplotlib.patches import Patch, Rectangle
+
+    from latamlab.numbers import fmt_number
+
+    if len(pieces) != len(loss):
+        from latamlab.errors import ConfigError
+
+        raise ConfigError(f"`pieces` y `loss` deben tener el mismo largo; recibí {len(pieces)} y {len(loss)}.")
+    colors = {True: ("#8fd3a8", "#b9e6c9"), False: ("#cfcfcf", "#e6e6e6")}
+    cells, row, col = [], 0, 0
+    for piece, flag in zip(pieces, loss):
+        text = piece.replace("\n", "↵")
+        size = max(1, len(text))
+        if col and col + size > width:
+            row, col = row + 1, 0
+        cells.append((row, col, text, size, bool(flag)))
+        col += size
+        if piece.endswith("\n"):
+            row, col = row + 1, 0
+    rows = row + 1
+    line = 1.5 * fontsize / 72  # alto de una línea, en pulgadas
+    height = rows * line + 0.7  # las líneas, el título y la leyenda
+    fig = plt.figure(figsize=(width * _MONO_ADVANCE * fontsize / 72 + 0.2, height))
+    ax = fig.add_axes((0.01, 0.35 / height, 0.98, rows * line / height))
+    for i, (row, col, text, size, flag) in enumerate(cells):
+        ax.add_patch(Rectangle((col, -row - 0.9), size, 0.8, facecolor=colors[flag][i % 2], edgecolor="none"))
+        ax.text(col, -row - 0.5, text, family="DejaVu Sans Mono", fontsize=fontsize, va="center", ha="left")
+    ax.set_xlim(0, width)
+    ax.set_ylim(-rows, 0)
+    ax.axis("off")
+    ax.set_title(title, fontsize=10)
+    kept = sum(map(bool, loss))
+    handles = [Patch(color=colors[True][0], label=f"lleva pérdida ({fmt_number(kept, 0)} tokens)"),
+               Patch(color=colors[False][0], label=f"sin pérdida ({fmt_number(len(loss) - kept, 0)} tokens)")]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0), ncol=2, fontsize=8, frameon=False)
     return ax

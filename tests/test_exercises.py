@@ -3,6 +3,7 @@ con una pista en español. Los módulos y sus funciones ``check_*`` se descubren
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 
@@ -62,6 +63,28 @@ def _uniform_errors() -> dict[str, float]:
 
     return {m: reconstruction_mse(UNIFORM, m, 64) for m in ("int4", "fp4", "nf4")}
 
+@functools.lru_cache(maxsize=None)
+def _smol_tokenizer():
+    from latamlab.models.load import load_tokenizer
+
+    return load_tokenizer("smollm2-135m-instruct")
+
+
+def _finance_record() -> dict:
+    from latamlab.data.loaders import load_finance
+
+    return load_finance()["train"][0]
+
+
+def _answer_tokens(record: dict) -> int:
+    """Tokens de la respuesta sola, sin especiales (el alumno los cuenta así)."""
+    from latamlab.data.tokenization import encode
+
+    return len(encode(_smol_tokenizer(), [record["respuesta"]])[0])
+
+
+PHRASE = "Mañana pago la cuota del crédito en la cooperativa de ahorro."
+
 # nombre → (argumentos de la respuesta correcta, argumentos de una respuesta incorrecta típica)
 CASES = {
     "nb00.check_weights": (
@@ -91,6 +114,20 @@ CASES = {
     "nb01.check_ratio": (
         lambda: (FOOTPRINTS["nf4"] / FOOTPRINTS["bf16"], FOOTPRINTS),
         lambda: (FOOTPRINTS["bf16"] / FOOTPRINTS["nf4"], FOOTPRINTS),  # la división al revés
+    ),
+    "nb02.check_fertility": (
+        lambda: (len(_smol_tokenizer()(PHRASE, add_special_tokens=False)["input_ids"]) / len(PHRASE.split()),
+                 _smol_tokenizer(), PHRASE),
+        # la división al revés: palabras por token
+        lambda: (len(PHRASE.split()) / len(_smol_tokenizer()(PHRASE)["input_ids"]), _smol_tokenizer(), PHRASE),
+    ),
+    "nb02.check_loss_tokens": (
+        lambda: (_answer_tokens(_finance_record()) + 1, _smol_tokenizer(), _finance_record()),
+        lambda: (_answer_tokens(_finance_record()), _smol_tokenizer(), _finance_record()),  # sin el fin de turno
+    ),
+    "nb02.check_smallest_vocab": (
+        lambda: (2000, _smol_tokenizer()),
+        lambda: (8000, _smol_tokenizer()),  # el del cuaderno, que no es el más chico
     ),
     "nb03.check_lora_params": (
         lambda: (16 * (576 + 576), 576, 576, 16),

@@ -14,7 +14,8 @@ from typing import Any, Iterable
 from latamlab.errors import ConfigError, DataError, DataProblem
 from latamlab.numbers import fmt_number
 
-__all__ = ["CHAT_FIELDS", "to_chat", "to_chat_dataset", "TruncationReport", "truncation_report"]
+__all__ = ["CHAT_FIELDS", "to_chat", "to_chat_dataset", "conversation_lengths", "TruncationReport",
+           "truncation_report"]
 
 #: Campos de un registro que forman la conversación: (pregunta del usuario, respuesta del asistente).
 CHAT_FIELDS = ("instruccion", "respuesta")
@@ -57,6 +58,21 @@ def to_chat_dataset(dataset, system_prompt: str | None = None, source: str = "lo
     for record in dataset:
         to_chat(record, system_prompt, source)  # valida todo antes de convertir
     return dataset.map(lambda r: to_chat(r, system_prompt), remove_columns=dataset.column_names)
+
+
+def conversation_lengths(tokenizer, dataset) -> list[int]:
+    """*Tokens* de cada conversación prompt–completion completa, tal como la ve el modelo.
+
+    Cuenta la plantilla de chat entera (marcas de turno y el mensaje de sistema que la plantilla agregue por
+    su cuenta), que es lo que ocupa la ventana de contexto y lo que compara `truncation_report` con
+    `max_length`.
+
+    Args:
+        tokenizer: tokenizador de transformers con plantilla de chat.
+        dataset: conversaciones con ``prompt`` y ``completion`` (p. ej., de `to_chat_dataset`).
+    """
+    texts = [tokenizer.apply_chat_template(r["prompt"] + r["completion"], tokenize=False) for r in dataset]
+    return [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]] if texts else []
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,21 @@ Colab y en una CPU sin internet; solo cambia el modo (``LATAMLAB_MODO``). Se ens
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Mapping
 
 import torch
 
 from latamlab.errors import ConfigError, SetupError
-from latamlab.models.catalog import default_model_name, find_card, get_card, offline_model_names
+from latamlab.models.catalog import catalog, default_model_name, find_card, get_card, offline_model_names
 from latamlab.models.offline import local_model_path
 from latamlab.quant.formats import Precision, check_precision
 from latamlab.quant.presets import bnb_config, torch_dtype_for
 from latamlab.runtime.device import device_for_mode, is_offline, resolve_mode
 
-__all__ = ["resolve_source", "load_model", "guard_cpu_4bit"]
+__all__ = ["resolve_source", "load_tokenizer", "CatalogTokenizers", "catalog_tokenizers", "load_model",
+           "guard_cpu_4bit"]
 
 
 def _hub_cached(hub_id: str) -> bool:
@@ -93,6 +96,103 @@ def guard_cpu_4bit(model: torch.nn.Module) -> int:
     return len(layers)
 
 
+def load_tokenizer(name: str | None = None, mode: str | None = None):
+    """Carga solo el tokenizador de un modelo (sin sus pesos), con `pad_token` como en `load_model`.
+
+    Args:
+        name: nombre del catálogo, id del hub o carpeta; ``None`` usa el modelo del modo.
+        mode: modo del curso; ``None`` lo lee de ``LATAMLAB_MODO``.
+
+    Returns:
+        El tokenizador de transformers, con su plantilla de chat.
+
+    Raises:
+        ConfigError: nombre o modo no válidos, o modelo del hub sin conexión ni copia en la caché.
+    """
+    return _tokenizer_from(*resolve_source(name, mode))
+
+
+def _tokenizer_from(source: str, revision: str | None, **kwargs):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(source, revision=revision, **kwargs)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+@dataclass
+class CatalogTokenizers:
+    """Los tokenizadores del catálogo que se cargaron y, para cada uno de los demás, por qué no.
+
+    ``str(...)`` es el resumen en español que muestran los cuadernos.
+    """
+
+    loaded: dict[str, Any] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        lines = [f"Tokenizadores del catálogo cargados: {', '.join(self.loaded) or 'ninguno'}."]
+        by_reason: dict[str, list[str]] = {}
+        for name, reason in self.skipped.items():
+            by_reason.setdefault(reason, []).append(name)
+        lines += [f"  {', '.join(names)}: {reason}." for reason, names in by_reason.items()]
+        return "\n".join(lines)
+
+
+#: Por qué no se muestra un tokenizador del catálogo.
+NOT_CACHED = "no está en la caché de Hugging Face (sin descargas, en modo cpu o sin conexión)"
+GATED = "acceso restringido: acepta su licencia en el hub y define HF_TOKEN para descargarlo"
+INCOMPLETE = "su copia en la caché de Hugging Face está incompleta (vuelve a descargarlo en modo gpu)"
+
+
+def catalog_tokenizers(download: bool, known: Mapping[str, Any] | None = None,
+                       cache_dir: str | Path | None = None) -> CatalogTokenizers:
+    """Carga los tokenizadores (solo el tokenizador, sin pesos) de los modelos del hub del catálogo.
+
+    Sirve para comparar tokenizadores en el cuaderno 02. Sin `download` (modo cpu) solo se cargan los que ya
+    están en la caché de Hugging Face y nada toca la red. Dos modelos de una misma familia suelen compartir
+    tokenizador (Qwen2.5 0,5B y 1,5B; los SmolLM2): se muestra uno solo y del otro se dice cuál es su gemelo.
+
+    Args:
+        download: si se descargan los que faltan (modo gpu, en Colab). Sin conexión no se descarga nada.
+        known: tokenizadores que ya tienes (nombre → tokenizador), p. ej., el del modelo del modo; no se
+            vuelven a cargar y sirven para reconocer gemelos.
+        cache_dir: caché de Hugging Face; ``None`` usa la de siempre (``HF_HUB_CACHE``).
+
+    Returns:
+        Un `CatalogTokenizers` con los cargados (nombre del catálogo → tokenizador) y los motivos del resto.
+    """
+    from huggingface_hub import get_token, try_to_load_from_cache
+
+    known = dict(known or {})
+    download = download and not is_offline()
+    result = CatalogTokenizers()
+    for card in catalog().values():
+        if card.source != "hub" or card.name in known:
+            continue
+        cached = isinstance(try_to_load_from_cache(card.hub_id, "tokenizer_config.json", cache_dir=cache_dir,
+                                                   revision=card.revision), str)
+        if not cached and not download:
+            result.skipped[card.name] = NOT_CACHED
+            continue
+        if not cached and card.gated and get_token() is None:
+            result.skipped[card.name] = GATED
+            continue
+        try:
+            tokenizer = _tokenizer_from(card.hub_id, card.revision, cache_dir=cache_dir, local_files_only=cached)
+        except OSError:  # copia incompleta en la caché; sin permiso o sin red al descargar
+            result.skipped[card.name] = INCOMPLETE if cached else f"no se pudo descargar de {card.hub_id}"
+            continue
+        vocab = tokenizer.get_vocab()
+        twin = next((name for name, other in {**known, **result.loaded}.items() if other.get_vocab() == vocab), None)
+        if twin is None:
+            result.loaded[card.name] = tokenizer
+        else:
+            result.skipped[card.name] = f"mismo vocabulario que {twin}"
+    return result
+
+
 def load_model(
     name: str | None = None,
     precision: Precision | str = "nf4",
@@ -113,7 +213,7 @@ def load_model(
     Raises:
         ConfigError: precisión, modo o nombre no válidos, o modelo del hub sin conexión.
     """
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
     precision = check_precision(precision)
     device = torch.device(device) if device is not None else device_for_mode(mode)
@@ -125,9 +225,7 @@ def load_model(
         quantization_config=bnb_config(precision, device),
         device_map={"": device.index or 0} if device.type == "cuda" else {"": "cpu"},
     )
-    tokenizer = AutoTokenizer.from_pretrained(source, revision=revision)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer = _tokenizer_from(source, revision)
     if device.type == "cpu":
         guard_cpu_4bit(model)
     return model, tokenizer

@@ -66,24 +66,16 @@ class TinyConfig:
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int = 2048):
-    """Entrena un tokenizador BPE a nivel de bytes (como el de GPT-2/Llama 3) con `texts`.
+    """Entrena un tokenizador BPE a nivel de bytes (`latamlab.data.tokenization.train_bpe`) con `texts`.
 
     Returns:
         Un `PreTrainedTokenizerFast` con plantilla de chat estilo ChatML.
     """
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        special_tokens=SPECIAL_TOKENS,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tok.train_from_iterator(list(texts), trainer=trainer)
+    from latamlab.data.tokenization import train_bpe
+
+    tok = train_bpe(texts, vocab_size, special_tokens=SPECIAL_TOKENS)
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tok,
         eos_token="<|im_end|>",
