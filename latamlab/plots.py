@@ -7,7 +7,8 @@ from typing import Callable, Mapping, Sequence
 import matplotlib.pyplot as plt
 import torch
 
-__all__ = ["bar_chart", "grouped_bar_chart", "levels_over_histogram", "to_numpy", "code_usage_chart", "loss_mask_chart"]
+__all__ = ["bar_chart", "grouped_bar_chart", "levels_over_histogram", "to_numpy", "code_usage_chart", "loss_mask_chart",
+           "training_curves"]
 
 
 def to_numpy(values: torch.Tensor):
@@ -200,4 +201,35 @@ def loss_mask_chart(pieces: Sequence[str], loss: Sequence[bool], title: str, wid
     handles = [Patch(color=colors[True][0], label=f"lleva pérdida ({fmt_number(kept, 0)} tokens)"),
                Patch(color=colors[False][0], label=f"sin pérdida ({fmt_number(len(loss) - kept, 0)} tokens)")]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0), ncol=2, fontsize=8, frameon=False)
+    return ax
+
+
+def training_curves(rows: Sequence[Mapping[str, float]], title: str, resumed_at: int | None = None, ax=None):
+    """Pérdida de entrenamiento por paso y de validación donde se evaluó, leídas del registro ``log.jsonl``.
+
+    Args:
+        rows: filas de `latamlab.train.callbacks.read_log` (``step`` y ``loss`` o ``eval_loss``).
+        title: título del gráfico.
+        resumed_at: paso desde el que se continuó tras una desconexión (se marca con una línea vertical).
+        ax: ejes donde dibujar; por defecto crea una figura nueva.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.5))
+    from matplotlib.ticker import FuncFormatter
+
+    from latamlab.numbers import fmt_number
+
+    train = [(r["step"], r["loss"]) for r in rows if "loss" in r]
+    evals = [(r["step"], r["eval_loss"]) for r in rows if "eval_loss" in r]
+    if train:
+        ax.plot(*zip(*train), color="#2a9d8f", linewidth=1.2, label="entrenamiento (cada paso)")
+    if evals:
+        ax.plot(*zip(*evals), color="#e76f51", marker="o", label="validación")
+    if resumed_at is not None:
+        ax.axvline(resumed_at, color="gray", linestyle="--", linewidth=1, label=f"continuado desde el paso {resumed_at}")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, 1)))
+    ax.set_xlabel("paso de entrenamiento")
+    ax.set_ylabel("pérdida (nats por token)")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
     return ax

@@ -61,3 +61,16 @@ def test_histogram_plots_real_cuda_tensors():
     ax = levels_over_histogram(weights, {"nf4": nf4_levels().cuda()}, title="cuda")
     assert len(ax.patches) == 200
     plt.close(ax.figure)
+
+
+def test_training_curves_draw_train_eval_and_resume_mark():
+    from latamlab.plots import training_curves
+
+    rows = [{"step": 0, "eval_loss": 4.1}, {"step": 1, "loss": 4.0}, {"step": 2, "loss": 3.5},
+            {"step": 2, "eval_loss": 3.6}]
+    ax = training_curves(rows, "prueba", resumed_at=1)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert list(lines["entrenamiento (cada paso)"].get_xdata()) == [1, 2]
+    assert list(lines["validación"].get_ydata()) == [4.1, 3.6]
+    assert "continuado desde el paso 1" in lines
+    assert ax.get_ylabel() == "pérdida (nats por token)"

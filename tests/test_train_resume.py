@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from latamlab.train import load_train_config, train
 from latamlab.train.checkpoints import IncompleteCheckpointWarning, checkpoint_problem, latest_complete_checkpoint
+from latamlab.train.disconnect import interrupted_run
 
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = ["diminuto", "--max_steps", "6", "--save_steps", "2", "--max_train_examples", "24", "--eval_steps", "0"]
+CUT = {"max_steps": 6, "save_steps": 2, "max_train_examples": 24, "eval_steps": 0, "logging_steps": 1}
+ARGS = ["diminuto", *(f"--{k}={v}" for k, v in CUT.items())]
 
 
 def _env() -> dict[str, str]:
@@ -42,13 +42,10 @@ def _step_losses(out: Path) -> dict[int, float]:
 def test_sigkill_between_checkpoints_then_resume_matches(tmp_path):
     out = tmp_path / "cortado"
     cmd = [sys.executable, "-m", "latamlab", "entrenar", *ARGS, "--output_dir", str(out)]
-    child = subprocess.Popen(cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while 5 not in _step_losses(out) and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    assert child.returncode == -signal.SIGKILL, child.stderr.read().decode()
+    cut = interrupted_run(load_train_config(ARGS[0], **CUT, output_dir=out), kill_after_step=5, timeout_s=120,
+                          env=_env())
+    assert cut.last_step == 5 and cut.checkpoints == ["checkpoint-2", "checkpoint-4"]
+    assert "SIGKILL después del paso 5" in str(cut)
     assert (out / "checkpoint-4" / "trainer_state.json").is_file() and not (out / "checkpoint-6").exists()
     assert not (out / "adaptador").exists()
 
@@ -65,8 +62,7 @@ def test_sigkill_between_checkpoints_then_resume_matches(tmp_path):
     assert (out / "checkpoint-4" / "adapter_model.safetensors").exists()  # no se borra nada del usuario
 
     whole = tmp_path / "entero"
-    train(load_train_config("diminuto", max_steps=6, save_steps=2, max_train_examples=24, eval_steps=0,
-                            output_dir=whole))
+    train(load_train_config("diminuto", **CUT, output_dir=whole))
     cut, full = _step_losses(out), _step_losses(whole)
     assert sorted(cut) == sorted(full) == [1, 2, 3, 4, 5, 6]  # el registro no repite los pasos rehechos
     assert cut[6] == pytest.approx(full[6], abs=1e-4)

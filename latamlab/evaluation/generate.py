@@ -2,6 +2,10 @@
 
 Decodificación voraz (*greedy*): en cada paso, el token más probable. Así el antes y el después de un
 entrenamiento se comparan sin que el muestreo agregue ruido, y la misma celda da lo mismo en cada corrida.
+Un modelo pequeño con decodificación voraz suele copiar la pregunta o entrar en un bucle («de la cuota de la
+cuota…»); la penalización por repetición (*repetition penalty*) de transformers baja la probabilidad de los
+tokens ya escritos, pregunta incluida. Medido en el modelo del modo cpu, 16 preguntas de prueba de finanzas:
+sin penalización, copiar la pregunta le daba a la base más F1 de tokens que responder.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ __all__ = ["generate_answers"]
 
 @torch.no_grad()
 def generate_answers(model, tokenizer, questions: Sequence[str], *, max_new_tokens: int = 64,
-                     batch_size: int = 8, system_prompt: str | None = None) -> list[str]:
+                     batch_size: int = 8, system_prompt: str | None = None,
+                     repetition_penalty: float = 1.3) -> list[str]:
     """La respuesta del asistente a cada pregunta, con la plantilla de chat del modelo.
 
     El relleno va a la izquierda (el modelo continúa justo después del final de cada pregunta) y la
@@ -32,6 +37,7 @@ def generate_answers(model, tokenizer, questions: Sequence[str], *, max_new_toke
         max_new_tokens: tokens máximos de cada respuesta.
         batch_size: preguntas por lote.
         system_prompt: mensaje de sistema opcional (el mismo que en el entrenamiento).
+        repetition_penalty: divide la probabilidad de los tokens ya presentes (1 = sin penalización).
 
     Returns:
         Las respuestas, sin la pregunta ni los tokens especiales, en el orden de `questions`.
@@ -45,6 +51,8 @@ def generate_answers(model, tokenizer, questions: Sequence[str], *, max_new_toke
     for name, value in (("max_new_tokens", max_new_tokens), ("batch_size", batch_size)):
         if not isinstance(value, int) or value < 1:
             raise ConfigError(f"`{name}` debe ser un entero ≥ 1; recibí {value!r}.")
+    if repetition_penalty < 1:
+        raise ConfigError(f"`repetition_penalty` debe ser ≥ 1 (1 = sin penalización); recibí {repetition_penalty}.")
     prompts = [tokenizer.apply_chat_template(to_chat({"instruccion": q, "respuesta": "-"}, system_prompt)["prompt"],
                                              tokenize=False, add_generation_prompt=True) for q in questions]
     side, tokenizer.padding_side = tokenizer.padding_side, "left"
@@ -58,6 +66,7 @@ def generate_answers(model, tokenizer, questions: Sequence[str], *, max_new_toke
                 batch = tokenizer(prompts[start:start + batch_size], return_tensors="pt", padding=True,
                                   add_special_tokens=False).to(device)
                 out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
+                                     repetition_penalty=repetition_penalty,
                                      pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
                 new = out[:, batch["input_ids"].shape[1]:]
                 answers.extend(t.strip() for t in tokenizer.batch_decode(new, skip_special_tokens=True))

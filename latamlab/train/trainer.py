@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from latamlab.data.chat import TruncationReport, truncation_report
+from latamlab.data.chat import TruncationReport, conversation_lengths, truncation_report
 from latamlab.errors import ConfigError
 from latamlab.numbers import fmt_number
 from latamlab.train.callbacks import LOG_NAME, GuardCallback, ProgressLogCallback, read_log, trim_log
@@ -90,12 +90,6 @@ def _peak_memory(device: torch.device) -> tuple[int, str]:
         return torch.cuda.max_memory_allocated(device), "CUDA, máximo asignado"
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss * (1 if sys.platform == "darwin" else 1024), "RSS pico del proceso"
-
-
-def _lengths(tokenizer, dataset) -> list[int]:
-    """Tokens de cada conversación completa, tal como la verá el modelo (plantilla de chat incluida)."""
-    texts = [tokenizer.apply_chat_template(r["prompt"] + r["completion"], tokenize=False) for r in dataset]
-    return [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
 
 
 def build_trainer(config: TrainConfig, model, tokenizer, train_dataset, eval_dataset, dtype: torch.dtype,
@@ -179,7 +173,7 @@ def train(config: TrainConfig | None = None, **overrides: Any) -> TrainResult:
             control o todos los ejemplos más largos que `max_length`. Se revisa todo antes de escribir nada.
         DataError: el conjunto no tiene los campos del chat.
     """
-    from latamlab.models.load import load_model, resolve_source
+    from latamlab.models.load import load_model, load_tokenizer
     from latamlab.runtime.device import device_for_mode
     from latamlab.runtime.notebook import seed_everything
 
@@ -197,10 +191,7 @@ def train(config: TrainConfig | None = None, **overrides: Any) -> TrainResult:
         field = "eval_steps" if config.eval_steps else "eval_on_start"
         raise ConfigError(f"`{field}`={getattr(config, field)} pero `dataset` no tiene validation.jsonl; "
                           f"agrégalo o usa `eval_steps`=0 y `eval_on_start`=false.")
-    from transformers import AutoTokenizer
-
-    source, revision = resolve_source(config.model, config.mode)
-    report = truncation_report(_lengths(AutoTokenizer.from_pretrained(source, revision=revision), train_ds),
+    report = truncation_report(conversation_lengths(load_tokenizer(config.model, config.mode), train_ds),
                                config.max_length)
     print(report)
 
