@@ -1,10 +1,10 @@
 """Rendimiento de `latamlab entrenar` frente a un entrenamiento ingenuo con peft + `Trainer`.
 
-Uso:  .venv/bin/python scripts/medir_entrenamiento.py [--preset cpu] [--steps 8] [--examples 64]
+Uso:  .venv/bin/python scripts/medir_entrenamiento.py [--preset cpu] [--steps 8] [--examples 64] [--batch N]
                                                       [--salida salidas/entrenamiento.json]
 
-Los tres brazos usan el mismo modelo, precisión, LoRA, datos (los primeros `--examples` de finanzas), lote,
-tasa de aprendizaje y pasos:
+Los tres brazos usan el mismo modelo, precisión, LoRA, datos (los primeros `--examples` de finanzas), lote
+(`--batch`, o el del preset), tasa de aprendizaje y pasos:
 - `latamlab entrenar PRESET` como proceso aparte (SFTTrainer, pérdida solo en la respuesta);
 - lo mismo con ``--no-fast_loss --no-group_by_length`` (la pérdida y el muestreo de TRL tal cual);
 - ingenuo: `get_peft_model` + `transformers.Trainer`, conversación entera tokenizada, relleno hasta la más
@@ -26,11 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_latamlab(preset: str, steps: int, examples: int, out: Path, extra: tuple[str, ...] = ()) -> dict:
-    """`latamlab entrenar` en un proceso hijo; lee su log.jsonl."""
+def run_latamlab(preset: str, steps: int, examples: int, batch: int, out: Path, extra: tuple[str, ...] = ()) -> dict:
+    """`latamlab entrenar` en un proceso hijo (sin evaluar ni guardar); lee su log.jsonl."""
     cmd = [sys.executable, "-m", "latamlab", "entrenar", preset, "--max_steps", str(steps), "--save_steps", "0",
-           "--eval_steps", "0", "--logging_steps", "1", "--max_train_examples", str(examples),
-           "--output_dir", str(out), *extra]
+           "--eval_steps", "0", "--no-eval_on_start", "--logging_steps", "1", "--max_train_examples", str(examples),
+           "--per_device_train_batch_size", str(batch), "--output_dir", str(out), *extra]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LATAMLAB_PROGRESO": "0"}
     subprocess.run(cmd, check=True, env=env)
     rows = [json.loads(x) for x in (out / "log.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -40,7 +40,7 @@ def run_latamlab(preset: str, steps: int, examples: int, out: Path, extra: tuple
             "losses": [r["loss"] for r in steps_rows]}
 
 
-def run_naive(preset: str, steps: int, examples: int, out: Path) -> dict:
+def run_naive(preset: str, steps: int, examples: int, batch: int, out: Path) -> dict:
     """peft + `Trainer` con relleno hasta la más larga y pérdida en toda la secuencia."""
     import torch
     from peft import LoraConfig, get_peft_model
@@ -49,18 +49,21 @@ def run_naive(preset: str, steps: int, examples: int, out: Path) -> dict:
     from latamlab.models.load import load_model
     from latamlab.runtime.notebook import quiet_libraries, seed_everything
     from latamlab.train import load_train_config
+    from latamlab.train.compat import peft_wrapping
     from latamlab.train.hardware import load_chat_splits, mixed_dtype, optimizer_for
     from latamlab.runtime.device import device_for_mode
 
     quiet_libraries()
-    cfg = load_train_config(preset, max_train_examples=examples)
+    cfg = load_train_config(preset, max_train_examples=examples, per_device_train_batch_size=batch)
     device = device_for_mode(cfg.mode)
     dtype = mixed_dtype(cfg, device)
     seed_everything(cfg.seed)
     model, tok = load_model(cfg.model, precision=cfg.precision, mode=cfg.mode, device=device)
     targets = cfg.target_modules[0] if cfg.target_modules == ["all-linear"] else cfg.target_modules
-    model = get_peft_model(model, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
-                                             target_modules=targets, bias="none", task_type="CAUSAL_LM"))
+    with peft_wrapping():
+        model = get_peft_model(model, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
+                                                 lora_dropout=cfg.lora_dropout, target_modules=targets, bias="none",
+                                                 task_type="CAUSAL_LM"))
     train_ds, _ = load_chat_splits(cfg)
     texts = [tok.apply_chat_template(r["prompt"] + r["completion"], tokenize=False) for r in train_ds]
     encoded = [tok(t, add_special_tokens=False, truncation=True, max_length=cfg.max_length) for t in texts]
@@ -96,15 +99,19 @@ def main() -> int:
     parser.add_argument("--preset", default="cpu")
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--examples", type=int, default=64)
+    parser.add_argument("--batch", type=int, default=None, help="ejemplos por lote (por defecto, los del preset)")
     parser.add_argument("--salida", type=Path, default=Path("salidas/entrenamiento.json"))
     opts = parser.parse_args()
     from latamlab.numbers import fmt_number
+    from latamlab.train import load_train_config
+
+    batch = opts.batch or load_train_config(opts.preset).per_device_train_batch_size
 
     with tempfile.TemporaryDirectory() as tmp:
-        ours = run_latamlab(opts.preset, opts.steps, opts.examples, Path(tmp) / "latamlab")
-        trl = run_latamlab(opts.preset, opts.steps, opts.examples, Path(tmp) / "trl",
+        ours = run_latamlab(opts.preset, opts.steps, opts.examples, batch, Path(tmp) / "latamlab")
+        trl = run_latamlab(opts.preset, opts.steps, opts.examples, batch, Path(tmp) / "trl",
                            ("--no-fast_loss", "--no-group_by_length"))
-        naive = run_naive(opts.preset, opts.steps, opts.examples, Path(tmp) / "ingenuo")
+        naive = run_naive(opts.preset, opts.steps, opts.examples, batch, Path(tmp) / "ingenuo")
     for arm in (ours, trl, naive):
         arm["tokens_per_s"] = arm["tokens"] / arm["seconds"]
     ratio = ours["tokens_per_s"] / naive["tokens_per_s"]
@@ -119,7 +126,8 @@ def main() -> int:
     print("pérdida latamlab (solo respuesta):", " ".join(fmt_number(x, 3) for x in ours["losses"]))
     print("pérdida ingenuo (secuencia entera):", " ".join(fmt_number(x, 3) for x in naive["losses"]))
     opts.salida.parent.mkdir(parents=True, exist_ok=True)
-    opts.salida.write_text(json.dumps({"preset": opts.preset, "steps": opts.steps, "examples": opts.examples,
+    print(f"(preset {opts.preset}, lote {batch}, {opts.steps} pasos, primeros {opts.examples} ejemplos de finanzas)")
+    opts.salida.write_text(json.dumps({"preset": opts.preset, "steps": opts.steps, "examples": opts.examples, "batch": batch,
                                        "latamlab": ours, "trl_loss": trl, "naive": naive, "ratio": ratio}, indent=2), encoding="utf-8")
     print(f"Guardado en {opts.salida}")
     return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import importlib
 import pkgutil
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -50,6 +51,23 @@ def _gqa_block():
         block.q_proj, block.v_proj = torch.nn.Linear(128, 128), torch.nn.Linear(128, 64)
         blocks.append(block)
     return torch.nn.Sequential(*blocks)
+
+
+def _adapter_dir(size: int):
+    """Una carpeta temporal con un `adapter_model.safetensors` de `size` bytes."""
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="adaptador-"))
+    (folder / "adapter_model.safetensors").write_bytes(b"\0" * size)
+    return folder
+
+
+def _recipe(compute_dtype):
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                              bnb_4bit_compute_dtype=compute_dtype)
 
 
 N = 1.54e9
@@ -140,6 +158,18 @@ CASES = {
     "nb03.check_trainable": (
         lambda: (4 * 2 * ((128 + 128) + (128 + 64)), _gqa_block(), ["q_proj", "v_proj"], 4),
         lambda: (4 * 2 * 2 * (128 + 128), _gqa_block(), ["q_proj", "v_proj"], 4),  # v_proj como si fuera 128 × 128
+    ),
+    "nb04.check_adapter_mib": (
+        lambda: (3.0, _adapter_dir(3 * 2**20)),
+        lambda: (3 * 2**20 / 1e6, _adapter_dir(3 * 2**20)),  # MB en vez de MiB
+    ),
+    "nb04.check_t4_recipe": (
+        lambda: (_recipe(torch.float16),),
+        lambda: (_recipe(torch.bfloat16),),  # bf16, que la T4 no tiene
+    ),
+    "nb04.check_transfer": (
+        lambda: (SimpleNamespace(start_eval_loss=3.458, eval_loss=3.21, global_step=8), 3.458, 8),
+        lambda: (SimpleNamespace(start_eval_loss=3.994, eval_loss=3.29, global_step=8), 3.458, 8),  # desde cero
     ),
 }
 CHECKERS = _discover()
