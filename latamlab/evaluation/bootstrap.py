@@ -16,14 +16,17 @@ from latamlab.errors import ConfigError
 from latamlab.evaluation.metrics import check_lengths
 from latamlab.numbers import fmt_number
 
-__all__ = ["bootstrap_ci", "MetricSummary", "summarize_scores"]
+__all__ = ["METRIC_LABELS", "bootstrap_ci", "MetricSummary", "summarize_scores"]
 
-_LABELS = {"exact_match": "Coincidencia exacta", "token_f1": "F1 de tokens", "rouge_l": "ROUGE-L", "chrf": "chrF",
-           "accuracy": "Exactitud"}
+#: Nombre en español de cada métrica (tablas, gráficos y `MetricSummary`).
+METRIC_LABELS = {"exact_match": "Coincidencia exacta", "token_f1": "F1 de tokens", "rouge_l": "ROUGE-L",
+                 "chrf": "chrF", "accuracy": "Exactitud", "acc": "Exactitud",
+                 "acc_norm": "Exactitud normalizada por largo", "perplexity": "Perplejidad",
+                 "bits_per_byte": "Bits por byte"}
 
 
 def bootstrap_ci(values: Sequence[float], *, n_resamples: int = 1000, confidence: float = 0.95,
-                 seed: int = 0) -> tuple[float, float, float]:
+                 seed: int = 0, weights: Sequence[float] | None = None) -> tuple[float, float, float]:
     """Media e intervalo de confianza *bootstrap* por percentiles (cuaderno 05).
 
     Remuestrea las preguntas con reemplazo `n_resamples` veces, calcula la media de cada muestra y toma los
@@ -33,6 +36,8 @@ def bootstrap_ci(values: Sequence[float], *, n_resamples: int = 1000, confidence
     Args:
         values: un puntaje por pregunta (0/1 para exactitud).
         n_resamples: cuántas muestras *bootstrap*; confidence: nivel del intervalo (0–1); seed: semilla.
+        weights: opcional, un peso por pregunta: cada muestra da ``Σ peso·valor / Σ peso`` (p. ej., la pérdida
+            por *token* de cada texto pesada por sus *tokens* da la pérdida media de todos los *tokens*).
 
     Returns:
         ``(media, límite inferior, límite superior)``.
@@ -48,15 +53,25 @@ def bootstrap_ci(values: Sequence[float], *, n_resamples: int = 1000, confidence
     if not 0 < confidence < 1:
         raise ConfigError(f"`confidence` debe estar entre 0 y 1 (sin incluirlos); recibí {confidence!r}. "
                           "Prueba con 0.95.")
+    w = np.ones_like(data) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != data.shape or (w < 0).any() or w.sum() <= 0:
+        raise ConfigError(f"`weights` debe tener un peso ≥ 0 por valor ({data.size}) y sumar más que 0; "
+                          f"recibí {weights!r:.60}.")
     rng = np.random.default_rng(seed)
     means = np.empty(n_resamples)
     step = max(1, 2_000_000 // data.size)  # muestras por bloque: así la memoria no crece con n × n_resamples
     for start in range(0, n_resamples, step):
         stop = min(n_resamples, start + step)
-        means[start:stop] = data[rng.integers(0, data.size, size=(stop - start, data.size))].mean(axis=1)
+        picks = rng.integers(0, data.size, size=(stop - start, data.size))
+        if weights is None:
+            means[start:stop] = data[picks].mean(axis=1)
+        else:  # una muestra que solo tomó pesos 0 no tiene media: cuenta como 0
+            totals = w[picks].sum(axis=1)
+            means[start:stop] = (data[picks] * w[picks]).sum(axis=1) / np.where(totals > 0, totals, 1)
     alpha = 1 - confidence
     low, high = np.quantile(means, [alpha / 2, 1 - alpha / 2])
-    return float(data.mean()), float(low), float(high)
+    center = data.mean() if weights is None else (data * w).sum() / w.sum()
+    return float(center), float(low), float(high)
 
 
 @dataclass(frozen=True)
@@ -75,8 +90,8 @@ class MetricSummary:
     group: str | None = None
 
     def __str__(self) -> str:
-        label = _LABELS.get(self.metric, self.metric) + (f" [{self.group}]" if self.group is not None else "")
-        mean_dec, bound_dec = (1, 1) if self.metric == "chrf" else (3, 2)
+        label = METRIC_LABELS.get(self.metric, self.metric) + (f" [{self.group}]" if self.group is not None else "")
+        mean_dec, bound_dec = (1, 1) if self.metric in ("chrf", "perplexity") else (3, 2)
         level = self.confidence * 100
         level_text = fmt_number(level, 0 if abs(level - round(level)) < 1e-9 else 1)
         return (f"{label}: {fmt_number(self.mean, mean_dec)} (IC {level_text} %: {fmt_number(self.low, bound_dec)}"

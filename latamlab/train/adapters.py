@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from latamlab.errors import ConfigError
 from latamlab.numbers import fmt_number
 from latamlab.train.config import TrainConfig
 
-__all__ = ["BASE", "attach_adapters", "validation_loss", "cross_domain_losses", "format_loss_table"]
+__all__ = ["BASE", "attach_adapters", "adapter_base", "check_adapter_base", "validation_loss", "cross_domain_losses",
+           "format_loss_table"]
 
 #: Nombre de la fila del modelo base (con los adaptadores apagados) en `cross_domain_losses`.
 BASE = "sin adaptador"
@@ -38,6 +40,44 @@ def attach_adapters(model, adapters: Mapping[str, str | Path]):
     peft_model.set_adapter(first, inference_mode=True)
     peft_model.eval()
     return peft_model
+
+
+def _model_key(name: str) -> str:
+    """Un nombre comparable para un modelo: el del catálogo si lo hay (por nombre, id del hub o carpeta local)."""
+    from latamlab.models.catalog import find_card
+
+    card = find_card(name) or find_card(Path(name).name)
+    return card.name if card is not None else str(Path(name).expanduser().resolve()) if Path(name).exists() else name
+
+
+def adapter_base(adapter: str | Path) -> str:
+    """El modelo base con que se entrenó un adaptador (``base_model_name_or_path`` de su ``adapter_config.json``).
+
+    Raises:
+        ConfigError: si la carpeta no tiene ``adapter_config.json``.
+    """
+    import json
+
+    config = Path(adapter) / "adapter_config.json"
+    if not config.is_file():
+        raise ConfigError(f"`adapter` {str(adapter)!r} no es un adaptador: le falta adapter_config.json. Da la carpeta "
+                          "que guardó el entrenamiento (p. ej., salidas/entrenamiento/adaptador).")
+    return str(json.loads(config.read_text(encoding="utf-8")).get("base_model_name_or_path") or "")
+
+
+def check_adapter_base(adapter: str | Path, model: str) -> None:
+    """Falla si `adapter` se entrenó sobre otro modelo base que `model` (nombre del catálogo, id o carpeta).
+
+    Un adaptador LoRA solo tiene sentido sobre los pesos con que se entrenó: sobre otra base de la misma forma
+    carga sin error y da basura, y sobre una de otra forma falla con un error de tamaños difícil de leer.
+
+    Raises:
+        ConfigError: si las bases no coinciden (el mensaje nombra las dos).
+    """
+    base = adapter_base(adapter)
+    if base and _model_key(base) != _model_key(model):
+        raise ConfigError(f"El adaptador {adapter} se entrenó sobre {base!r} y lo quieres usar con {model!r}: "
+                          f"un adaptador solo sirve sobre su modelo base. Usa --model {_model_key(base)}.")
 
 
 def validation_loss(model, tokenizer, dataset, config: TrainConfig) -> float:

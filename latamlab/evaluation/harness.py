@@ -1,0 +1,143 @@
+"""lm-evaluation-harness como motor del banco de variantes, con el modelo ya en memoria (cuaderno 05).
+
+`run_harness` envuelve un modelo cargado (fp32, bf16, 4 bits o con adaptador de peft) en
+`lm_eval.models.huggingface.HFLM` y corre las tareas de ``data/variantes/lm_eval/`` con `simple_evaluate`,
+sin internet y guardando el registro de cada pregunta (``log_samples=True``). `item_rows` convierte ese
+registro (o el archivo ``samples_*.jsonl`` del comando ``lm_eval``) en una fila por pregunta, y
+`breakdown` la resume por país o categoría con intervalos *bootstrap*.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from latamlab.errors import ConfigError
+
+__all__ = ["MC_TASK", "GEN_TASK", "CHANCE", "tasks_dir", "task_yaml", "run_harness", "item_rows", "breakdown"]
+
+#: Tarea de opción múltiple por verosimilitud y tarea generativa del banco de variantes.
+MC_TASK, GEN_TASK = "variantes_latam_mc", "variantes_latam_gen"
+#: Exactitud al azar con cuatro opciones.
+CHANCE = 0.25
+
+
+def tasks_dir(root: str | Path | None = None) -> Path:
+    """Carpeta de las tareas de lm-eval (``variantes/lm_eval`` dentro de `latamlab.data.loaders.data_root`)."""
+    from latamlab.data.loaders import data_root
+
+    return data_root(root) / "variantes" / "lm_eval"
+
+
+def task_yaml(name: str = MC_TASK, root: str | Path | None = None) -> dict[str, Any]:
+    """Lee el YAML de una tarea (las etiquetas ``!function`` quedan como texto): p. ej., su ``description``."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    _Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
+    path = tasks_dir(root) / f"{name}.yaml"
+    if not path.is_file():
+        names = sorted(p.stem for p in tasks_dir(root).glob("*.yaml"))
+        from latamlab.config import closest
+
+        raise ConfigError(f"No hay una tarea {name!r} en {path.parent}; hay: {', '.join(names)}.{closest(name, names)}")
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+
+
+def run_harness(model, tokenizer, tasks: Sequence[str] = (MC_TASK,), *, limit: int | None = None,
+                batch_size: int = 8, include_path: str | Path | None = None) -> dict[str, Any]:
+    """Corre tareas de lm-eval sobre un modelo en memoria y devuelve lo que da `simple_evaluate`.
+
+    En CPU aplica antes `latamlab.models.load.guard_cpu_4bit` (no cambia nada si el modelo no es de 4 bits).
+
+    Args:
+        model: modelo causal cargado, o un `PeftModel` con su adaptador activo.
+        tokenizer: su tokenizador.
+        tasks: nombres de las tareas (por defecto, la de opción múltiple).
+        limit: usa solo las primeras `limit` preguntas de cada tarea (``None`` = todas).
+        batch_size: peticiones por lote.
+        include_path: carpeta con los YAML de las tareas; por defecto :func:`tasks_dir`.
+
+    Returns:
+        El diccionario de lm-eval: ``results`` (``"acc,none"``, ``"acc_norm,none"``…), ``n-samples`` y
+        ``samples`` (una entrada por pregunta, con ``doc``, ``filtered_resps`` y cada métrica).
+
+    Raises:
+        ConfigError: si `limit` no es un entero positivo.
+    """
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise ConfigError(f"`limit` debe ser un entero ≥ 1 o None; recibí {limit!r}.")
+    import lm_eval
+    import lm_eval.tasks  # necesario antes de `lm_eval.tasks.TaskManager` (lm-eval 0.4.13)
+    from lm_eval.models.huggingface import HFLM
+
+    from latamlab.models.load import guard_cpu_4bit
+
+    if next(model.parameters()).device.type == "cpu":
+        guard_cpu_4bit(model)
+    # lm-eval avisa que recibió un objeto en vez de un nombre: es justo lo que queremos.
+    for name in ("lm-eval", "lm_eval"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    manager = lm_eval.tasks.TaskManager(include_path=str(include_path or tasks_dir()), include_defaults=False)
+    lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size)
+    was_training = model.training
+    model.eval()
+    try:
+        return lm_eval.simple_evaluate(model=lm, tasks=list(tasks), limit=limit, log_samples=True,
+                                       task_manager=manager, verbosity="ERROR")
+    finally:
+        model.train(was_training)
+
+
+def _literal(value: Any) -> Any:
+    """El comando ``lm_eval`` escribe los campos anidados del registro como texto; la API, como objetos."""
+    return ast.literal_eval(value) if isinstance(value, str) else value
+
+
+def item_rows(samples: Iterable[Mapping[str, Any]], metrics: Sequence[str] = ("acc", "acc_norm")) -> list[dict]:
+    """Una fila por pregunta desde el registro de lm-eval (de `run_harness` o de un ``samples_*.jsonl``).
+
+    Returns:
+        Filas ordenadas por ``doc_id`` con ``id``, ``pais``, ``categoria``, cada métrica de `metrics` y, en
+        las tareas de opción múltiple, ``loglik`` (la log-verosimilitud de cada opción).
+    """
+    rows = []
+    for sample in sorted(samples, key=lambda s: int(s["doc_id"])):
+        doc = _literal(sample["doc"])
+        row = {"id": doc["id"], "pais": doc["pais"], "categoria": doc["categoria"]}
+        row.update({m: float(sample[m]) for m in metrics})
+        resps = _literal(sample["filtered_resps"])
+        if isinstance(resps, list) and resps and isinstance(_literal(resps[0]), (list, tuple)):
+            row["loglik"] = [float(_literal(r)[0]) for r in resps]
+        rows.append(row)
+    return rows
+
+
+def breakdown(rows: Sequence[Mapping[str, Any]], by: str = "pais", metrics: Sequence[str] = ("acc", "acc_norm"),
+              *, n_resamples: int = 1000, confidence: float = 0.95, seed: int = 0):
+    """Resume las métricas por pregunta de `rows`, en total y por grupo (``pais``, ``categoria``, ``tema``…).
+
+    Returns:
+        La lista de `latamlab.evaluation.bootstrap.MetricSummary` de `summarize_scores`: primero el total,
+        después cada grupo en orden alfabético.
+
+    Raises:
+        ConfigError: si `rows` está vacío o sus filas no tienen la columna `by`.
+    """
+    from latamlab.evaluation.bootstrap import summarize_scores
+
+    if not rows:
+        raise ConfigError("`rows` está vacío: no hay preguntas que resumir. Revisa `limit` o los datos.")
+    if by not in rows[0]:
+        from latamlab.config import closest
+
+        raise ConfigError(f"`by` debe ser una columna de las filas ({', '.join(rows[0])}); recibí {by!r}."
+                          f"{closest(by, rows[0])}")
+    scores = {m: [float(r[m]) for r in rows] for m in metrics}
+    return summarize_scores(scores, groups=[str(r[by]) for r in rows], n_resamples=n_resamples,
+                            confidence=confidence, seed=seed)
