@@ -7,7 +7,7 @@ from typing import Callable, Mapping, Sequence
 import matplotlib.pyplot as plt
 import torch
 
-__all__ = ["bar_chart", "grouped_bar_chart", "levels_over_histogram", "to_numpy", "code_usage_chart", "loss_mask_chart",
+__all__ = ["bar_chart", "interval_chart", "grouped_bar_chart", "levels_over_histogram", "to_numpy", "code_usage_chart", "loss_mask_chart",
            "training_curves"]
 
 
@@ -45,6 +45,58 @@ def bar_chart(values: Mapping[str, float], ylabel: str, title: str, fmt: Callabl
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.margins(y=0.15)
+    return ax
+
+
+def interval_chart(summaries: Sequence, metric: str, title: str, *, ylabel: str | None = None,
+                   chance: float | None = None, labels: Mapping[str, str] | None = None, decimals: int = 2, ax=None):
+    """Barras por grupo con su intervalo de confianza como bigote (cuaderno 05).
+
+    Args:
+        summaries: resúmenes por grupo (`latamlab.evaluation.bootstrap.MetricSummary` o sus diccionarios, como
+            los guarda ``latamlab evaluar``); se dibujan los de `metric` que tienen grupo, en su orden.
+        metric: la métrica a dibujar (``acc``, ``token_f1``…).
+        title: título del gráfico.
+        ylabel: eje Y; por defecto el nombre en español de la métrica.
+        chance: si se da, una línea horizontal punteada «al azar» en ese valor.
+        labels: nombre a mostrar de cada grupo (p. ej., `latamlab.data.schemas.PAISES` para los códigos de país).
+        decimals: decimales del valor escrito sobre cada barra.
+        ax: ejes donde dibujar; por defecto crea una figura nueva.
+
+    Returns:
+        Los ejes de matplotlib.
+
+    Raises:
+        ConfigError: si ningún resumen es de `metric` con grupo.
+    """
+    from latamlab.evaluation.bootstrap import METRIC_LABELS
+    from latamlab.numbers import fmt_number
+
+    rows = [s if isinstance(s, Mapping) else vars(s) for s in summaries]
+    rows = [r for r in rows if r["metric"] == metric and r.get("group") is not None]
+    if not rows:
+        from latamlab.errors import ConfigError
+
+        raise ConfigError(f"No hay resúmenes por grupo de `{metric}` en `summaries`: pasa los de `breakdown` o "
+                          "`summarize_scores` con `groups`.")
+    labels = labels or {}
+    names = [f"{labels.get(r['group'], r['group'])}\n(n = {fmt_number(r['n'], 0)})" for r in rows]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(5.0, 0.6 * len(rows) + 1.5), 3.8))
+    bar_chart(dict(zip(names, (r["mean"] for r in rows))), ylabel or METRIC_LABELS.get(metric, metric), title,
+              fmt=lambda v: fmt_number(v, decimals), ax=ax)
+    means = [r["mean"] for r in rows]
+    errors = [[m - r["low"] for m, r in zip(means, rows)], [r["high"] - m for m, r in zip(means, rows)]]
+    level = fmt_number(rows[0].get("confidence", 0.95) * 100, 0)
+    ax.errorbar(range(len(rows)), means, yerr=errors, fmt="none", ecolor="#264653", capsize=4,
+                label=f"intervalo de confianza del {level} %")
+    if chance is not None:
+        ax.axhline(chance, color="#e76f51", linestyle="--", linewidth=1, label=f"al azar ({fmt_number(chance, 2)})")
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, decimals)))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.legend(fontsize=8)
     return ax
 
 

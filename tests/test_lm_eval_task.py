@@ -65,30 +65,46 @@ def test_generation_prompt_and_accepted_answers(tasks):
     assert task.process_results(doc, ["sabes"]) == {"exact_match": 0.0, "contains": 0.0}  # la tilde cuenta
 
 
-def _run_lm_eval(model: Path, task: str, limit: int, cwd: Path) -> tuple[str, dict, list[dict]]:
+LIMIT = 8  # preguntas por tarea: pocas, para que la corrida del comando quepa en unos 20 s
+
+
+def _run_lm_eval(model: Path, tasks: str, limit: int, cwd: Path) -> tuple[str, dict, dict[str, list[dict]]]:
     exe = Path(sys.executable).parent / "lm_eval"
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "lm_eval"]
     command += ["--model", "hf", "--model_args", f"pretrained={model},dtype=float32", "--device", "cpu",
-                "--batch_size", "8", "--include_path", str(TASK_DIR), "--tasks", task,
+                "--batch_size", "8", "--include_path", str(TASK_DIR), "--tasks", tasks,
                 "--limit", str(limit), "--output_path", str(cwd / "salida"), "--log_samples"]
     result = subprocess.run(command, cwd=cwd, env={**os.environ, **OFFLINE}, capture_output=True, text=True,
                             timeout=1200, check=False)
     assert result.returncode == 0, result.stderr[-4000:]
     files = sorted((cwd / "salida").rglob("results_*.json"))
-    samples = sorted((cwd / "salida").rglob(f"samples_{task}_*.jsonl"))
-    assert files and samples, result.stdout
-    logged = [json.loads(line) for line in samples[-1].read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert files, result.stdout
+    logged = {}
+    for task in tasks.split(","):
+        samples = sorted((cwd / "salida").rglob(f"samples_{task}_*.jsonl"))
+        assert samples, result.stdout
+        text = samples[-1].read_text(encoding="utf-8")
+        logged[task] = [json.loads(line) for line in text.splitlines() if line.strip()]
     return result.stdout, json.loads(files[-1].read_text(encoding="utf-8")), logged
+
+
+@pytest.fixture(scope="module")
+def cli_run(tiny_dir, tmp_path_factory):
+    """Una sola corrida del comando ``lm_eval`` con las dos tareas sobre el modelo diminuto (la comparten las pruebas)."""
+    return _run_lm_eval(tiny_dir, "variantes_latam_mc,variantes_latam_gen", LIMIT, tmp_path_factory.mktemp("lm_eval"))
 
 
 def _printed(stdout: str, task: str, metric: str) -> float:
     """Lee el valor de la tabla que imprime lm_eval: |tarea|versión|filtro|n-shot|métrica|↑|valor|±|error|."""
+    current = None
     for line in stdout.splitlines():
         cells = [c.strip() for c in line.split("|")]
-        if len(cells) > 7 and metric in cells and (task in cells or cells[1] == ""):
-            value = cells[cells.index(metric) + 2]
-            if re.fullmatch(r"[0-9.]+", value):
-                return float(value)
+        if len(cells) > 7:
+            current = cells[1] or current
+            if metric in cells and current == task:
+                value = cells[cells.index(metric) + 2]
+                if re.fullmatch(r"[0-9.]+", value):
+                    return float(value)
     raise AssertionError(f"lm_eval no imprimió `{metric}` de {task}:\n{stdout}")
 
 
@@ -99,12 +115,13 @@ def _as_doc(sample: dict) -> dict:
 
 
 @pytest.mark.slow
-def test_multiple_choice_accuracy_equals_the_one_recomputed_from_logged_samples(smol_dir, tmp_path, capsys):
-    stdout, results, samples = _run_lm_eval(smol_dir, "variantes_latam_mc", 40, tmp_path)
+def test_multiple_choice_accuracy_equals_the_one_recomputed_from_logged_samples(cli_run, capsys):
+    stdout, results, logged = cli_run
+    samples = logged["variantes_latam_mc"]
     accuracy = _printed(stdout, "variantes_latam_mc", "acc")
     with capsys.disabled():  # la exactitud queda a la vista en la salida de `make test`
-        print(f"\nvariantes_latam_mc con SmolLM2-135M (40 ítems): acc = {accuracy}")
-    assert results["n-samples"]["variantes_latam_mc"]["effective"] == len(samples) == 40
+        print(f"\nvariantes_latam_mc con diminuto-llama ({LIMIT} ítems): acc = {accuracy}")
+    assert results["n-samples"]["variantes_latam_mc"]["effective"] == len(samples) == LIMIT
     hits = []
     for sample in samples:
         doc = _as_doc(sample)
@@ -114,7 +131,7 @@ def test_multiple_choice_accuracy_equals_the_one_recomputed_from_logged_samples(
     recomputed = sum(hits) / len(hits)
     assert results["results"]["variantes_latam_mc"]["acc,none"] == pytest.approx(recomputed, abs=1e-9)
     assert accuracy == pytest.approx(recomputed, abs=5e-5)  # la tabla impresa redondea a 4 decimales
-    assert len({_as_doc(s)["id"] for s in samples}) == 40
+    assert len({_as_doc(s)["id"] for s in samples}) == LIMIT
 
 
 def _literal(value):
@@ -122,11 +139,12 @@ def _literal(value):
 
 
 @pytest.mark.slow
-def test_generation_metrics_equal_the_mean_of_logged_samples(smol_dir, tmp_path):
+def test_generation_metrics_equal_the_mean_of_logged_samples(cli_run):
     import importlib.util
 
-    stdout, results, samples = _run_lm_eval(smol_dir, "variantes_latam_gen", 4, tmp_path)
-    assert results["n-samples"]["variantes_latam_gen"]["effective"] == len(samples) == 4
+    stdout, results, logged = cli_run
+    samples = logged["variantes_latam_gen"]
+    assert results["n-samples"]["variantes_latam_gen"]["effective"] == len(samples) == LIMIT
     spec = importlib.util.spec_from_file_location("variantes_utils", TASK_DIR / "utils.py")
     utils = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(utils)
@@ -142,3 +160,22 @@ def test_generation_metrics_equal_the_mean_of_logged_samples(smol_dir, tmp_path)
         assert results["results"]["variantes_latam_gen"][f"{metric},none"] == pytest.approx(mean, abs=1e-9)
     assert _printed(stdout, "variantes_latam_gen", "exact_match") == pytest.approx(
         results["results"]["variantes_latam_gen"]["exact_match,none"], abs=5e-5)
+
+
+@pytest.mark.slow
+def test_latamlab_evaluar_variants_equals_the_lm_eval_command(cli_run, tiny_dir):
+    """Lo que pide el issue 10: ``latamlab evaluar --task variants`` da la acc y acc_norm del comando ``lm_eval``."""
+    from latamlab.evaluation.command import evaluate
+    from latamlab.evaluation.harness import item_rows
+
+    _, results, logged = cli_run
+    ours = evaluate(model=str(tiny_dir), task="variants", limit=LIMIT, precision="fp32")["variants"]
+    for metric in ("acc", "acc_norm"):
+        assert ours["lm_eval"][metric] == pytest.approx(results["results"]["variantes_latam_mc"][f"{metric},none"],
+                                                        abs=1e-6)
+        overall = next(m for m in ours["metrics"] if m["metric"] == metric)
+        assert overall["mean"] == pytest.approx(ours["lm_eval"][metric], abs=1e-12)
+    theirs = item_rows(logged["variantes_latam_mc"])
+    assert [r["id"] for r in ours["items"]] == [r["id"] for r in theirs]
+    for mine, cli in zip(ours["items"], theirs):
+        assert mine["loglik"] == pytest.approx(cli["loglik"], abs=1e-4)

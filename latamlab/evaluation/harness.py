@@ -10,6 +10,8 @@ registro (o el archivo ``samples_*.jsonl`` del comando ``lm_eval``) en una fila 
 from __future__ import annotations
 
 import ast
+import contextlib
+import io
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -77,6 +79,7 @@ def run_harness(model, tokenizer, tasks: Sequence[str] = (MC_TASK,), *, limit: i
     from lm_eval.models.huggingface import HFLM
 
     from latamlab.models.load import guard_cpu_4bit
+    from latamlab.runtime.notebook import progress_enabled
 
     if next(model.parameters()).device.type == "cpu":
         guard_cpu_4bit(model)
@@ -87,9 +90,12 @@ def run_harness(model, tokenizer, tasks: Sequence[str] = (MC_TASK,), *, limit: i
     lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size)
     was_training = model.training
     model.eval()
+    # lm-eval dibuja sus propias barras en stderr; con LATAMLAB_PROGRESO=0 (cuadernos en CI) se callan.
+    quiet = contextlib.nullcontext() if progress_enabled() else contextlib.redirect_stderr(io.StringIO())
     try:
-        return lm_eval.simple_evaluate(model=lm, tasks=list(tasks), limit=limit, log_samples=True,
-                                       task_manager=manager, verbosity="ERROR")
+        with quiet:
+            return lm_eval.simple_evaluate(model=lm, tasks=list(tasks), limit=limit, log_samples=True,
+                                           task_manager=manager, verbosity="ERROR")
     finally:
         model.train(was_training)
 
