@@ -76,8 +76,10 @@ def text_nll(model, tokenizer, texts: Sequence[str], *, max_length: int = 256, b
                 ids[row, :len(seq)], mask[row, :len(seq)] = torch.tensor(seq), 1
             ids, mask = ids.to(device), mask.to(device)
             logits = model(input_ids=ids, attention_mask=mask).logits
-            nll = torch.nn.functional.cross_entropy(logits[:, :-1].float().transpose(1, 2), ids[:, 1:],
-                                                    reduction="none")
+            # log_softmax sobre el último eje (contiguo), como lm-eval: `cross_entropy` sobre logits transpuestos
+            # suma el vocabulario en otro orden y, en fp32, se aleja ~1e-5 relativo (medido en SmolLM2).
+            logprobs = torch.log_softmax(logits[:, :-1].float(), dim=-1)
+            nll = -logprobs.gather(2, ids[:, 1:, None]).squeeze(2)
             scored = mask[:, 1:].bool()
             nll_sums.extend((nll * scored).double().sum(dim=1).tolist())
             counts.extend(scored.sum(dim=1).tolist())
