@@ -74,3 +74,27 @@ def test_training_curves_draw_train_eval_and_resume_mark():
     assert list(lines["validación"].get_ydata()) == [4.1, 3.6]
     assert "continuado desde el paso 1" in lines
     assert ax.get_ylabel() == "pérdida (nats por token)"
+
+
+def test_interval_chart_draws_one_bar_per_group_with_its_interval_and_chance():
+    from latamlab.data.schemas import PAISES
+    from latamlab.errors import ConfigError
+    from latamlab.evaluation.harness import breakdown
+    from latamlab.plots import interval_chart
+
+    rows = [{"pais": p, "acc": float(i % 4 == 0)} for i, p in enumerate(["AR", "MX", "CO"] * 6)]
+    summaries = breakdown(rows, "pais", metrics=("acc",), n_resamples=200)
+    ax = interval_chart(summaries, "acc", "Exactitud por país", chance=0.25, labels=PAISES)
+    groups = [s for s in summaries if s.group is not None]
+    assert [b.get_height() for b in ax.patches] == pytest.approx([s.mean for s in groups])
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks[0].startswith("Argentina") and "(n = 6)" in ticks[0]
+    (bars,) = [c for c in ax.containers if c.__class__.__name__ == "ErrorbarContainer"]
+    segments = bars.lines[2][0].get_segments()
+    drawn = [y for seg in segments for y in (seg[0][1], seg[1][1])]
+    assert drawn == pytest.approx([y for s in groups for y in (s.low, s.high)])
+    assert any(s.high > s.low for s in groups)
+    assert ax.get_ylabel() == "Exactitud" and any("al azar (0,25)" == t.get_text() for t in ax.get_legend().texts)
+    plt.close(ax.figure)
+    with pytest.raises(ConfigError, match="por grupo"):
+        interval_chart([s for s in summaries if s.group is None], "acc", "sin grupos")
