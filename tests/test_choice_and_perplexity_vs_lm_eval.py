@@ -145,3 +145,17 @@ def test_perplexity_intervals_contain_the_value_and_bits_compare_across_tokenize
     assert reports["tiny"].tokens != reports["smol"].tokens
     assert reports["tiny"].bytes == reports["smol"].bytes
     assert torch.isfinite(torch.tensor([r.bits_per_byte for r in reports.values()])).all()
+
+
+def test_harness_runs_a_4bit_model_in_memory_with_the_cpu_guard(tiny_dir):
+    import bitsandbytes as bnb
+
+    from latamlab.models.load import load_model
+
+    model, tokenizer = load_model(str(tiny_dir), precision="nf4")
+    layers = [m for m in model.modules() if isinstance(m, bnb.nn.Linear4bit)]
+    for layer in layers:
+        layer.support_avx512bf16_for_cpu = True  # como si nadie hubiera aplicado la guarda
+    rows = item_rows(run_harness(model, tokenizer, [MC_TASK], limit=2)["samples"][MC_TASK])
+    assert layers and not any(layer.support_avx512bf16_for_cpu for layer in layers)
+    assert len(rows) == 2 and all(len(r["loglik"]) == 4 and all(math.isfinite(x) for x in r["loglik"]) for r in rows)

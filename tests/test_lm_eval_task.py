@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import ast
-import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +14,6 @@ from latamlab.data.jsonl import write_jsonl
 
 REPO = Path(__file__).resolve().parents[1]
 TASK_DIR = REPO / "data" / "variantes" / "lm_eval"
-OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
 
 def item(n: int, correct: str, respuesta: int, pais: str = "AR") -> dict:
@@ -68,30 +63,15 @@ def test_generation_prompt_and_accepted_answers(tasks):
 LIMIT = 8  # preguntas por tarea: pocas, para que la corrida del comando quepa en unos 20 s
 
 
-def _run_lm_eval(model: Path, tasks: str, limit: int, cwd: Path) -> tuple[str, dict, dict[str, list[dict]]]:
-    exe = Path(sys.executable).parent / "lm_eval"
-    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "lm_eval"]
-    command += ["--model", "hf", "--model_args", f"pretrained={model},dtype=float32", "--device", "cpu",
-                "--batch_size", "8", "--include_path", str(TASK_DIR), "--tasks", tasks,
-                "--limit", str(limit), "--output_path", str(cwd / "salida"), "--log_samples"]
-    result = subprocess.run(command, cwd=cwd, env={**os.environ, **OFFLINE}, capture_output=True, text=True,
-                            timeout=1200, check=False)
-    assert result.returncode == 0, result.stderr[-4000:]
-    files = sorted((cwd / "salida").rglob("results_*.json"))
-    assert files, result.stdout
-    logged = {}
-    for task in tasks.split(","):
-        samples = sorted((cwd / "salida").rglob(f"samples_{task}_*.jsonl"))
-        assert samples, result.stdout
-        text = samples[-1].read_text(encoding="utf-8")
-        logged[task] = [json.loads(line) for line in text.splitlines() if line.strip()]
-    return result.stdout, json.loads(files[-1].read_text(encoding="utf-8")), logged
-
-
 @pytest.fixture(scope="module")
 def cli_run(tiny_dir, tmp_path_factory):
     """Una sola corrida del comando ``lm_eval`` con las dos tareas sobre el modelo diminuto (la comparten las pruebas)."""
-    return _run_lm_eval(tiny_dir, "variantes_latam_mc,variantes_latam_gen", LIMIT, tmp_path_factory.mktemp("lm_eval"))
+    from latamlab.evaluation.harness import run_lm_eval_command
+
+    tasks = ["variantes_latam_mc", "variantes_latam_gen"]
+    stdout, results, logged = run_lm_eval_command(tiny_dir, tasks, tmp_path_factory.mktemp("lm_eval"), limit=LIMIT)
+    assert all(logged[t] for t in tasks), stdout
+    return stdout, results, logged
 
 
 def _printed(stdout: str, task: str, metric: str) -> float:

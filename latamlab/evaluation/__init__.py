@@ -1,5 +1,6 @@
-"""Evaluación: perplejidad (`perplexity`), métricas de texto en español (`metrics`) e intervalos *bootstrap*
-con desgloses por grupo (`bootstrap`).
+"""Evaluación: perplejidad y bits por byte (`perplexity`), métricas de texto en español (`metrics`), intervalos
+*bootstrap* con desgloses por grupo (`bootstrap`), lm-eval con el modelo en memoria (`harness`), opción múltiple a
+mano (`choice`), la tarea de finanzas (`finance`) y ``latamlab evaluar`` (`command`).
 
 Importar este paquete no carga torch, sacrebleu ni rouge-score: cada nombre se importa al usarse.
 `perplexity` se importa de su módulo (`latamlab.evaluation.perplexity`) o como `latamlab.perplexity`.
@@ -22,6 +23,22 @@ _EXPORTS = {
     "bootstrap_ci": "latamlab.evaluation.bootstrap",
     "MetricSummary": "latamlab.evaluation.bootstrap",
     "summarize_scores": "latamlab.evaluation.bootstrap",
+    "perplexity_report": "latamlab.evaluation.perplexity",
+    "PerplexityReport": "latamlab.evaluation.perplexity",
+    "text_nll": "latamlab.evaluation.perplexity",
+    "run_harness": "latamlab.evaluation.harness",
+    "run_lm_eval_command": "latamlab.evaluation.harness",
+    "item_rows": "latamlab.evaluation.harness",
+    "breakdown": "latamlab.evaluation.harness",
+    "choice_logprobs": "latamlab.evaluation.choice",
+    "pick_choice": "latamlab.evaluation.choice",
+    "variant_context": "latamlab.evaluation.choice",
+    "score_variant_items": "latamlab.evaluation.choice",
+    "load_finance_split": "latamlab.evaluation.finance",
+    "finance_rows": "latamlab.evaluation.finance",
+    "EvaluateConfig": "latamlab.evaluation.command",
+    "evaluate": "latamlab.evaluation.command",
+    "format_report": "latamlab.evaluation.command",
 }
 
 __all__ = list(_EXPORTS)

@@ -12,14 +12,19 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from latamlab.errors import ConfigError
 
-__all__ = ["MC_TASK", "GEN_TASK", "CHANCE", "tasks_dir", "task_yaml", "run_harness", "item_rows", "breakdown"]
+__all__ = ["MC_TASK", "GEN_TASK", "CHANCE", "tasks_dir", "task_yaml", "run_harness", "lm_eval_command",
+           "run_lm_eval_command", "item_rows", "breakdown"]
 
 #: Tarea de opción múltiple por verosimilitud y tarea generativa del banco de variantes.
 MC_TASK, GEN_TASK = "variantes_latam_mc", "variantes_latam_gen"
@@ -98,6 +103,52 @@ def run_harness(model, tokenizer, tasks: Sequence[str] = (MC_TASK,), *, limit: i
                                            task_manager=manager, verbosity="ERROR")
     finally:
         model.train(was_training)
+
+
+def lm_eval_command(model_dir: str | Path, tasks: Sequence[str], output_path: str | Path, *,
+                    limit: int | None = None, batch_size: int = 8, dtype: str = "float32") -> list[str]:
+    """El comando ``lm_eval`` que evalúa la carpeta de un modelo en nuestras tareas (cuaderno 05).
+
+    Es el mismo que escribirías en una terminal:
+    ``lm_eval --model hf --model_args pretrained=CARPETA,dtype=float32 --include_path data/variantes/lm_eval
+    --tasks variantes_latam_mc --limit 20 --log_samples --output_path salida``.
+    """
+    exe = Path(sys.executable).parent / "lm_eval"
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "lm_eval"]
+    command += ["--model", "hf", "--model_args", f"pretrained={model_dir},dtype={dtype}", "--device", "cpu",
+                "--batch_size", str(batch_size), "--include_path", str(tasks_dir()), "--tasks", ",".join(tasks),
+                "--output_path", str(output_path), "--log_samples"]
+    return command + (["--limit", str(limit)] if limit is not None else [])
+
+
+def run_lm_eval_command(model_dir: str | Path, tasks: Sequence[str], output_path: str | Path, *,
+                        limit: int | None = None, batch_size: int = 8,
+                        timeout: float = 1800) -> tuple[str, dict[str, Any], dict[str, list[dict]]]:
+    """Corre :func:`lm_eval_command` sin internet y lee lo que escribió.
+
+    Returns:
+        ``(lo que imprimió, el JSON de resultados, {tarea: registro por pregunta})``.
+
+    Raises:
+        LatamlabError: si el comando falla (con el final de su stderr) o no escribe sus archivos.
+    """
+    from latamlab.errors import LatamlabError
+
+    offline = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    result = subprocess.run(lm_eval_command(model_dir, tasks, output_path, limit=limit, batch_size=batch_size),
+                            env={**os.environ, **offline}, capture_output=True, text=True, timeout=timeout,
+                            check=False)
+    out = Path(output_path)
+    files = sorted(out.rglob("results_*.json"))
+    if result.returncode != 0 or not files:
+        tail = " | ".join(result.stderr.strip().splitlines()[-3:])
+        raise LatamlabError(f"El comando lm_eval terminó con código {result.returncode} sin resultados en {out}: {tail}")
+    samples = {}
+    for task in tasks:
+        logged = sorted(out.rglob(f"samples_{task}_*.jsonl"))
+        text = logged[-1].read_text(encoding="utf-8") if logged else ""
+        samples[task] = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return result.stdout, json.loads(files[-1].read_text(encoding="utf-8")), samples
 
 
 def _literal(value: Any) -> Any:
