@@ -7,8 +7,8 @@ from typing import Callable, Mapping, Sequence
 import matplotlib.pyplot as plt
 import torch
 
-__all__ = ["bar_chart", "interval_chart", "grouped_bar_chart", "levels_over_histogram", "to_numpy", "code_usage_chart", "loss_mask_chart",
-           "training_curves"]
+__all__ = ["bar_chart", "interval_chart", "grouped_bar_chart", "levels_over_histogram", "to_numpy", "code_usage_chart",
+           "loss_mask_chart", "training_curves"]
 
 
 def to_numpy(values: torch.Tensor):

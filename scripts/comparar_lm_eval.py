@@ -65,9 +65,9 @@ def main() -> int:
           f"{'sí' if same_items else 'no'}")
     print("Iguales a 1e-6." if ok else "DISTINTOS: revisa el modelo, la precisión y las preguntas.")
     opts.salida.parent.mkdir(parents=True, exist_ok=True)
-    opts.salida.write_text(json.dumps({"model": folder, "limit": opts.limit, "lm_eval": cli, "latamlab": ours["lm_eval"],
-                                       "max_loglik_diff": max_diff, "same_items": same_items, "equal": ok},
-                                      ensure_ascii=False, indent=2), encoding="utf-8")
+    summary = {"model": folder, "limit": opts.limit, "lm_eval": cli, "latamlab": ours["lm_eval"],
+               "max_loglik_diff": max_diff, "same_items": same_items, "equal": ok}
+    opts.salida.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0 if ok else 1
 
 

@@ -159,3 +159,12 @@ def test_harness_runs_a_4bit_model_in_memory_with_the_cpu_guard(tiny_dir):
     rows = item_rows(run_harness(model, tokenizer, [MC_TASK], limit=2)["samples"][MC_TASK])
     assert layers and not any(layer.support_avx512bf16_for_cpu for layer in layers)
     assert len(rows) == 2 and all(len(r["loglik"]) == 4 and all(math.isfinite(x) for x in r["loglik"]) for r in rows)
+
+
+def test_item_rows_reads_generation_logs_and_the_command_line_text_form():
+    api = {"doc_id": 1, "doc": {"id": "var-ar-002", "pais": "AR", "categoria": "lexico"},
+           "filtered_resps": ["¿qué (tal)?"], "exact_match": 0.0, "contains": 1.0}
+    cli = {**api, "doc_id": "0", "doc": str({**api["doc"], "id": "var-ar-001"}), "filtered_resps": "['(1, 2']"}
+    rows = item_rows([api, cli], metrics=("exact_match", "contains"))
+    assert [r["id"] for r in rows] == ["var-ar-001", "var-ar-002"]
+    assert all("loglik" not in r and r["contains"] == 1.0 for r in rows)

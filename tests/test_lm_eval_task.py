@@ -65,7 +65,7 @@ LIMIT = 8  # preguntas por tarea: pocas, para que la corrida del comando quepa e
 
 @pytest.fixture(scope="module")
 def cli_run(tiny_dir, tmp_path_factory):
-    """Una sola corrida del comando ``lm_eval`` con las dos tareas sobre el modelo diminuto (la comparten las pruebas)."""
+    """Una sola corrida del comando ``lm_eval`` con las dos tareas en el modelo diminuto (para todas las pruebas)."""
     from latamlab.evaluation.harness import run_lm_eval_command
 
     tasks = ["variantes_latam_mc", "variantes_latam_gen"]

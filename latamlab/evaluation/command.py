@@ -63,7 +63,8 @@ class EvaluateConfig(Config):
 def _take(items: list, limit: int | None, what: str) -> list:
     items = items[:limit] if limit else items
     if not items:
-        raise ConfigError(f"El conjunto de evaluación de {what} está vacío: revisa los datos (LATAMLAB_DATOS) o `limit`.")
+        raise ConfigError(f"El conjunto de evaluación de {what} está vacío: revisa los datos (LATAMLAB_DATOS) "
+                          "o `limit`.")
     return items
 
 
@@ -146,7 +147,7 @@ def evaluate(config: EvaluateConfig | None = None, **options: Any) -> dict[str, 
     from latamlab.models.load import load_model, resolve_source
     from latamlab.runtime.notebook import progress
 
-    config = (config or EvaluateConfig()).replace(**options) if options else (config or EvaluateConfig())
+    config = (config or EvaluateConfig()).replace(**options)
     source, _ = resolve_source(config.model, config.mode)
     _, items = _check_inputs(config, source)
     model, tokenizer = load_model(source, precision=config.precision, mode=config.mode)

@@ -142,7 +142,8 @@ def run_lm_eval_command(model_dir: str | Path, tasks: Sequence[str], output_path
     files = sorted(out.rglob("results_*.json"))
     if result.returncode != 0 or not files:
         tail = " | ".join(result.stderr.strip().splitlines()[-3:])
-        raise LatamlabError(f"El comando lm_eval terminó con código {result.returncode} sin resultados en {out}: {tail}")
+        raise LatamlabError(f"El comando lm_eval terminó con código {result.returncode} sin resultados en {out}: "
+                            f"{tail}")
     samples = {}
     for task in tasks:
         logged = sorted(out.rglob(f"samples_{task}_*.jsonl"))
@@ -152,8 +153,16 @@ def run_lm_eval_command(model_dir: str | Path, tasks: Sequence[str], output_path
 
 
 def _literal(value: Any) -> Any:
-    """El comando ``lm_eval`` escribe los campos anidados del registro como texto; la API, como objetos."""
-    return ast.literal_eval(value) if isinstance(value, str) else value
+    """El comando ``lm_eval`` escribe los campos anidados del registro como texto; la API, como objetos.
+
+    Un texto que no es un literal de Python (una respuesta generada) se devuelve tal cual.
+    """
+    if not isinstance(value, str):
+        return value
+    try:
+        return ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return value
 
 
 def item_rows(samples: Iterable[Mapping[str, Any]], metrics: Sequence[str] = ("acc", "acc_norm")) -> list[dict]:
