@@ -73,3 +73,15 @@ def test_bad_inputs_give_one_spanish_line(call):
     with pytest.raises(ConfigError) as info:
         call()
     assert "\n" not in str(info.value) and "recibí" in str(info.value)
+
+
+def test_weights_give_the_ratio_of_sums_and_a_ratio_interval():
+    nll, tokens = np.array([30.0, 4.0, 50.0, 9.0]), np.array([10, 2, 20, 3])
+    mean, low, high = bootstrap_ci(nll / tokens, weights=tokens, n_resamples=500)
+    assert mean == pytest.approx(nll.sum() / tokens.sum())
+    assert mean != pytest.approx((nll / tokens).mean())  # no es la media simple por texto
+    assert low <= mean <= high
+    assert bootstrap_ci([1.0, 0.0, 1.0], weights=[1, 1, 1], n_resamples=300) == pytest.approx(
+        bootstrap_ci([1.0, 0.0, 1.0], n_resamples=300))
+    with pytest.raises(ConfigError, match="`weights`"):
+        bootstrap_ci([1.0, 2.0], weights=[1.0])
