@@ -60,7 +60,7 @@ def other_country_options(items: Sequence[dict[str, Any]]) -> list[set[int]]:
     correcta o una respuesta aceptada de algún ítem de la misma categoría C de **otro** país, y de ningún
     ítem de C del país P. Así «guagua» en una pregunta de Argentina se descarta porque es la clave de un
     ítem de léxico de Cuba, y «vos» en una pregunta de Guatemala no, porque también es la clave de un ítem
-    de gramática de Guatemala.
+    de gramática de Guatemala. La clave del ítem nunca es «de otro país»: es la respuesta de este ítem.
 
     Args:
         items: ítems de variantes (todo el archivo: la regla cruza ítems).
@@ -83,9 +83,9 @@ def other_country_options(items: Sequence[dict[str, Any]]) -> list[set[int]]:
 def other_country_accuracy(items: Sequence[dict[str, Any]]) -> float:
     """Exactitud de «descarta las opciones de otro país y elige al azar entre las que quedan».
 
-    Las opciones descartables las da :func:`other_country_options`; si lo serían las cuatro, se elige
-    entre las cuatro. El ítem suma ``1/k`` si la correcta está entre las ``k`` que quedan y 0 si se
-    descartó (pasa cuando la clave también es la respuesta de otro país y no de este).
+    Las opciones descartables las da :func:`other_country_options`. La correcta nunca se descarta (es la
+    respuesta de este ítem, del propio país), así que el ítem suma ``1/k`` con ``k`` las opciones que
+    quedan: 1 si los tres distractores son de otro país, 1/4 si ninguno lo es.
 
     Args:
         items: ítems de variantes con ``pais``, ``categoria``, ``opciones``, ``respuesta`` y
@@ -98,6 +98,6 @@ def other_country_accuracy(items: Sequence[dict[str, Any]]) -> float:
         return 0.0
     total = 0.0
     for item, dropped in zip(items, other_country_options(items)):
-        kept = [i for i in range(len(item["opciones"])) if i not in dropped] or list(range(len(item["opciones"])))
+        kept = [i for i in range(len(item["opciones"])) if i not in dropped]
         total += (item["respuesta"] in kept) / len(kept)
     return total / len(items)
