@@ -18,7 +18,7 @@ from latamlab.memory.activations import Shape, layer_bytes_per_token, outside_la
 from latamlab.quant.formats import CODE_BITS, bits_per_param
 
 __all__ = ["Method", "METHODS", "Optimizer", "OPTIMIZERS", "CUDA_CONTEXT_BYTES", "MemoryBreakdown",
-           "estimate_memory", "check_method"]
+           "estimate_memory", "check_method", "loading_bytes"]
 
 Method = Literal["full", "lora", "qlora"]
 METHODS: tuple[str, ...] = get_args(Method)
@@ -113,6 +113,14 @@ def _skeleton(config_json: str) -> tuple[int, int, int, tuple[tuple[str, int, in
     return counts.total, counts.unquantized, buffers, linears
 
 
+def skeleton(config) -> tuple[int, int, int, tuple[tuple[str, int, int], ...]]:
+    """(parámetros, sin cuantizar, bytes de *buffers*, lineales sin `lm_head`) de `config`, sin pesos."""
+    data = config.to_dict()
+    for key in ("transformers_version", "architectures", "_name_or_path", "dtype", "torch_dtype"):
+        data.pop(key, None)
+    return _skeleton(json.dumps(data, sort_keys=True, default=str))
+
+
 def _adapted(linears, target_modules: str | tuple[str, ...]) -> list[tuple[str, int, int]]:
     if target_modules == "all-linear" or target_modules == ("all-linear",):
         return list(linears)
@@ -183,10 +191,7 @@ def estimate_memory(model: Any, method: Method = "qlora", batch_size: int = 1, m
         raise ConfigError(f"`attn_implementation` debe ser sdpa o eager; recibí {attn_implementation!r}.")
     config = model_config(model)
     shape = Shape.from_config(config)
-    data = config.to_dict()
-    for key in ("transformers_version", "architectures", "_name_or_path", "dtype", "torch_dtype"):
-        data.pop(key, None)
-    total, unquantized, buffers, linears = _skeleton(json.dumps(data, sort_keys=True, default=str))
+    total, unquantized, buffers, linears = skeleton(config)
     a = _BYTES[compute_dtype]
     full = method == "full"
     if full:
@@ -222,3 +227,34 @@ def estimate_memory(model: Any, method: Method = "qlora", batch_size: int = 1, m
         weights=weights + buffers, quant_constants=constants, lora=lora_bytes, gradients=gradients, optimizer=opt,
         activations=activations, logits=logits, temporary=max(logits_grad, recompute),
         overhead=CUDA_CONTEXT_BYTES if device == "cuda" else 0, method=method, trainable_params=trainable)
+
+
+def loading_bytes(model: Any, precision: str, unquantized_dtype: str = "bf16",
+                  include_constants: bool = False) -> float:
+    """Bytes de los pesos recién cargados en `precision`, como los cuenta `model.get_memory_footprint()`.
+
+    En nf4, fp4 e int8 solo se cuantizan las lineales de los bloques; las incrustaciones, `lm_head` y
+    las normas quedan en `unquantized_dtype`. `get_memory_footprint` no cuenta las constantes de
+    cuantización; con `include_constants` se suman (los bits de más de `bits_per_param` en 4 bits, y una
+    escala fp32 por fila en int8).
+
+    Args:
+        model: configuración, nombre del catálogo, id del hub o ruta de un config.json.
+        precision: nf4, fp4, int8, bf16, fp16 o fp32.
+        unquantized_dtype: tipo de las partes sin cuantizar (bf16, fp16 o fp32).
+        include_constants: si se suman las constantes de cuantización.
+    """
+    from latamlab.memory.configs import model_config
+    from latamlab.quant.formats import check_precision
+
+    precision = check_precision(precision)
+    total, unquantized, buffers, linears = skeleton(model_config(model))
+    if precision in _BYTES:
+        return total * _BYTES[precision] + buffers
+    quantized = total - unquantized
+    code = CODE_BITS[precision] / 8
+    constants = 0.0
+    if include_constants:
+        constants = (quantized * (bits_per_param(precision) - CODE_BITS[precision]) / 8 if precision != "int8"
+                     else 4 * sum(fan_out for _, _, fan_out in linears))
+    return quantized * code + unquantized * _BYTES[unquantized_dtype] + buffers + constants
