@@ -63,6 +63,7 @@ class MemoryBreakdown:
     overhead: float
     method: str = "qlora"
     trainable_params: int = 0
+    layers: int = 0
 
     @property
     def counted(self) -> float:
@@ -226,7 +227,8 @@ def estimate_memory(model: Any, method: Method = "qlora", batch_size: int = 1, m
     return MemoryBreakdown(
         weights=weights + buffers, quant_constants=constants, lora=lora_bytes, gradients=gradients, optimizer=opt,
         activations=activations, logits=logits, temporary=max(logits_grad, recompute),
-        overhead=CUDA_CONTEXT_BYTES if device == "cuda" else 0, method=method, trainable_params=trainable)
+        overhead=CUDA_CONTEXT_BYTES if device == "cuda" else 0, method=method, trainable_params=trainable,
+        layers=shape.layers)
 
 
 def loading_bytes(model: Any, precision: str, unquantized_dtype: str = "bf16",
