@@ -144,11 +144,13 @@ def measure_training_step(model: torch.nn.Module, input_ids: torch.Tensor, optim
         base.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
     else:
         base.activation_checkpointing_disable()
-    if trainable and not any(p.requires_grad for p in base.get_input_embeddings().parameters()):
+    embeddings = base.get_input_embeddings()
+    if trainable and hasattr(base, "enable_input_require_grads") and not any(
+            p.requires_grad for p in embeddings.parameters()):
         base.enable_input_require_grads()  # lo que hacen trl y peft con LoRA: la entrada de cada bloque pide gradiente
-    saved = StorageSet(exclude=StorageSet())
-    saved.exclude.seen = {**params.seen, **constants.seen}
-    logits = StorageSet(exclude=saved.exclude)
+    weights = StorageSet()
+    weights.seen = {**params.seen, **constants.seen}  # los pesos que guarda autograd ya están contados
+    saved, logits = StorageSet(exclude=weights), StorageSet(exclude=weights)
 
     def record(tensor: torch.Tensor, op: str) -> None:
         target = logits if tensor.dim() and tensor.shape[-1] == vocab else saved
