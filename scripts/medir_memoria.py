@@ -5,8 +5,9 @@ de `latamlab.memory.estimate_memory`, el libro exacto de un paso real (`measure_
 error; después compara la memoria de solo cargar los pesos con `model.get_memory_footprint()` en cada
 precisión. Escribe todo en JSON.
 
-    python scripts/medir_memoria.py                       # por defecto (≈ 3 min en 2 núcleos)
-    python scripts/medir_memoria.py --rapido              # solo los modelos diminutos
+    python scripts/medir_memoria.py                       # por defecto: 5 arquitecturas, carga sin Qwen
+    python scripts/medir_memoria.py --completo            # y la carga de Qwen2.5-0.5B entero (24 capas)
+    python scripts/medir_memoria.py --rapido              # solo los modelos diminutos (≈ 15 s)
     python scripts/medir_memoria.py --salida memoria.json
 """
 
@@ -64,7 +65,7 @@ def training_table(fast: bool, batch_size: int, max_length: int, workdir: Path) 
     return rows
 
 
-def loading_table(fast: bool, workdir: Path) -> list[dict]:
+def loading_table(fast: bool, workdir: Path, complete: bool = False) -> list[dict]:
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
     from latamlab.models.load import guard_cpu_4bit
@@ -73,6 +74,7 @@ def loading_table(fast: bool, workdir: Path) -> list[dict]:
     sources = [("diminuto-llama", local_model_path("diminuto-llama"))]
     if not fast:
         sources.append(("smollm2-135m-instruct", local_model_path("smollm2-135m-instruct")))
+    if complete:
         qwen = workdir / "qwen2.5-0.5b"
         torch.manual_seed(0)
         AutoModelForCausalLM.from_config(model_config("qwen2.5-0.5b-instruct"), dtype=torch.bfloat16).save_pretrained(qwen)
@@ -107,6 +109,7 @@ def loading_table(fast: bool, workdir: Path) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rapido", action="store_true", help="solo los modelos diminutos (segundos)")
+    parser.add_argument("--completo", action="store_true", help="suma la carga de Qwen2.5-0.5B con sus 24 capas")
     parser.add_argument("--batch_size", type=int, default=2)
     parser.add_argument("--max_length", type=int, default=64)
     parser.add_argument("--salida", type=Path, default=Path("salidas/medir_memoria.json"))
@@ -116,7 +119,7 @@ def main() -> None:
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="latamlab-memoria-") as tmp:
         training = training_table(args.rapido, args.batch_size, args.max_length, Path(tmp))
-        loading = loading_table(args.rapido, Path(tmp))
+        loading = loading_table(args.rapido, Path(tmp), args.completo)
     seconds = time.perf_counter() - start
     worst = max(abs(r["error_percent"]) for r in training)
     worst_loading = max(abs(r["error_percent"]) for r in loading)

@@ -137,3 +137,24 @@ def test_cli_prints_breakdown_and_verdict(capsys):
     assert main(["memoria", "--model", "salamandra-2b-instruct", "--gpu", "t4", "--max_length", "1024"]) == 0
     out = capsys.readouterr().out
     assert "logits" in out and "cabe en 15,0 GiB" in out and "Lote más grande" in out
+
+
+def test_fit_cells_against_hand_arithmetic():
+    from latamlab.memory.fit_table import fit_row
+
+    # 70 554 M parámetros en bf16 puro: pesos 2 + gradientes 2 + AdamW 4 = 8 B → 525,6 GiB; en H100 (79,6 GiB
+    # usables) con ZeRO-3: 525,6/6 = 87,6 no cabe, 525,6/7 = 75,1 más activaciones y contexto sí.
+    row = fit_row("latamgpt-70b", "h100", "full", 1, 512)
+    assert (row["gpus"], row["stage"]) == (7, "zero3")
+    assert fit_row("latamgpt-70b", "a100-80", "qlora", 1, 512)["fits"]  # QLoRA: < 48 GB como en el artículo
+    assert not fit_row("latamgpt-70b", "t4", "qlora", 1, 512)["fits"]
+
+
+def test_cost_follows_flops_and_prices():
+    from latamlab.memory.cost import compare_claim, flops_per_token, training_cost
+
+    assert flops_per_token(1e9, "full", False) == 6e9 and flops_per_token(1e9, "lora", True) == 6e9
+    cost = training_cost("qwen2.5-1.5b-instruct", "lora", "l4", 1e6, tokens_per_second=1000)
+    assert cost.hours == pytest.approx(1e6 / 1000 / 3600) and cost.usd == pytest.approx(cost.hours * 0.71)
+    claim = compare_claim()
+    assert claim["lora · h100"]["saving_percent"] == pytest.approx(25, abs=0.5)  # 6N contra 8N por token

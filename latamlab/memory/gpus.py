@@ -27,7 +27,7 @@ GIB = 2**30
 
 @dataclass(frozen=True)
 class GPU:
-    """Una GPU: memoria nominal y usable (GiB), bf16 nativo y precio por hora (USD) con su fuente."""
+    """Una GPU: memoria nominal y usable (GiB), bf16 nativo, precio por hora (USD) con su fuente y TFLOP/s en 16 bits."""
 
     name: str
     full_name: str
@@ -36,6 +36,7 @@ class GPU:
     native_bf16: bool
     hourly_usd: float
     price_source: str
+    peak_tflops: float = 0.0
 
     @property
     def usable_bytes(self) -> float:
