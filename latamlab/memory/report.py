@@ -53,7 +53,7 @@ class MemoryReport:
         o, gib = self.options, 2**30
         gpu = get_gpu(o.gpu)
         lines = [f"{o.model} · {o.method} · lote {o.batch_size} × {fmt_number(o.max_length, 0)} tokens · "
-                 f"checkpointing {'sí' if o.gradient_checkpointing else 'no'} · {gpu.full_name} "
+                 f"recálculo de activaciones: {'sí' if o.gradient_checkpointing else 'no'} · {gpu.full_name} "
                  f"(cálculo en {gpu.compute_dtype})", f"{'partida':<28} {'GiB':>9}"]
         lines += [f"{name:<28} {fmt_number(value / gib, 2):>9}" for name, value in self.breakdown.parts().items()]
         lines.append(f"{'total estimado':<28} {fmt_number(self.breakdown.total / gib, 2):>9}")
