@@ -18,7 +18,7 @@ import torch
 from transformers import TrainerCallback
 
 from latamlab.train import load_train_config, train
-from latamlab.train.distributed import rank, world_size
+from latamlab.train.distributed import rank, sharding_engine, world_size
 
 
 def adapter_digest(model: torch.nn.Module) -> tuple[str, int]:
@@ -52,7 +52,8 @@ class Fingerprint(TrainerCallback):
             layer.support_avx512bf16_for_cpu = True
 
     def on_train_end(self, args, state, control, model=None, **kwargs):
-        sha, count = adapter_digest(model)
+        # Con FSDP o ZeRO-3 cada proceso tiene solo su trozo: no hay un adaptador entero que comparar.
+        sha, count = adapter_digest(model) if sharding_engine() is None else (None, 0)
         layers = _layers_4bit(model)
         row = {"rank": rank(), "world_size": world_size(), "pid": os.getpid(), "process_index": args.process_index,
                "num_processes": args.world_size, "sha256": sha, "tensors": count, "global_step": state.global_step,

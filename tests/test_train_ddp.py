@@ -1,4 +1,4 @@
-"""Más allá de un proceso: QLoRA con DDP en 2 procesos de CPU (gloo) da lo mismo que 1 proceso con el mismo lote global.
+"""Más allá de un proceso: QLoRA con DDP en 2 procesos de CPU (gloo) = 1 proceso con el mismo lote global.
 
 `accelerate launch` con la configuración que trae el paquete (``launch/ddp.yaml``) arranca dos procesos de
 ``tests/ddp_worker.py``, que llama a `train` tal cual. Se comprueba que corrieron de verdad dos procesos (cada

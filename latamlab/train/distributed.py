@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from latamlab.quant.presets import QuantPreset
 
 __all__ = ["LAUNCH_CONFIGS", "Engine", "rank", "local_rank", "world_size", "is_main_process", "rank_device",
-           "sharding_engine", "sharded_quant_preset", "launch_config_names", "launch_config"]
+           "sharding_engine", "check_sharding", "sharded_quant_preset", "launch_config_names", "launch_config"]
 
 Engine = Literal["fsdp", "deepspeed"]
 
@@ -66,7 +66,7 @@ def rank_device(device: torch.device) -> torch.device:
 
 
 def sharding_engine() -> Engine | None:
-    """``fsdp`` o ``deepspeed`` si `accelerate launch` los pidió (``ACCELERATE_USE_FSDP`` / ``_DEEPSPEED``); si no, ``None``.
+    """``fsdp`` o ``deepspeed`` si `accelerate launch` los pidió (``ACCELERATE_USE_FSDP``/``_DEEPSPEED``); si no, ``None``.
 
     Con DDP (o sin lanzador) cada proceso tiene el modelo entero y no cambia nada; con FSDP o ZeRO los pesos se
     reparten y eso exige otro empaquetado de los 4 bits (`sharded_quant_preset`) y otro optimizador.
@@ -75,6 +75,25 @@ def sharding_engine() -> Engine | None:
         if os.environ.get(name, "false").strip().lower() in ("1", "true", "yes"):
             return engine  # type: ignore[return-value]
     return None
+
+
+def check_sharding(device: torch.device) -> Engine | None:
+    """El motor que pidió el lanzador, si puede correr aquí; se revisa antes de cargar nada.
+
+    Raises:
+        ConfigError: FSDP en CPU (accelerate 1.15 solo lo activa en GPU: en CPU entrenaría con DDP sin avisar,
+            cada proceso con el modelo entero) o DeepSpeed sin el paquete ``deepspeed``.
+    """
+    import importlib.util
+
+    engine = sharding_engine()
+    if engine == "fsdp" and device.type != "cuda":
+        raise ConfigError("`accelerate launch` pidió FSDP, pero en CPU accelerate lo ignora sin avisar y entrenaría "
+                          "con DDP (cada proceso con el modelo entero); en CPU usa launch/ddp.yaml, o corre en GPU.")
+    if engine == "deepspeed" and importlib.util.find_spec("deepspeed") is None:
+        raise ConfigError("`accelerate launch` pidió DeepSpeed, pero el paquete `deepspeed` no está instalado; "
+                          "instálalo en la máquina con GPU (pip install deepspeed) o usa launch/ddp.yaml.")
+    return engine
 
 
 def sharded_quant_preset(precision: str, device: torch.device) -> "QuantPreset | None":

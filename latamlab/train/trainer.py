@@ -24,7 +24,8 @@ from latamlab.train.callbacks import LOG_NAME, GuardCallback, ProgressLogCallbac
 from latamlab.train.checkpoints import IncompleteCheckpointWarning, latest_complete_checkpoint
 from latamlab.train.compat import peft_wrapping
 from latamlab.train.config import TrainConfig
-from latamlab.train.distributed import is_main_process, rank_device, sharded_quant_preset, sharding_engine
+from latamlab.train.distributed import (check_sharding, is_main_process, rank_device, sharded_quant_preset,
+                                        sharding_engine)
 from latamlab.train.hardware import check_writable, load_chat_splits, mixed_dtype, optimizer_for
 
 __all__ = ["TrainResult", "train", "build_trainer", "ADAPTER_DIR"]
@@ -52,6 +53,7 @@ class TrainResult:
     truncation: TruncationReport
     resumed_from: Path | None = None
     processes: int = 1
+    engine: str = "DDP"
 
     @property
     def trainable_percent(self) -> float:
@@ -75,7 +77,7 @@ class TrainResult:
         mins, secs = divmod(self.seconds, 60)
         lines = [
             f"Entrenamiento listo: {self.global_step} pasos en {int(mins)} min {fmt_number(secs, 1)} s"
-            + (f" en {self.processes} procesos (DDP)" if self.processes > 1 else "")
+            + (f" en {self.processes} procesos ({self.engine})" if self.processes > 1 else "")
             + (f" (continuado desde {self.resumed_from.name})" if self.resumed_from else ""),
             f"  pérdida final: {fmt_number(self.final_loss, 4) if self.final_loss is not None else '—'}"
             + (f" · pérdida de validación: {self._eval_text()}" if self.eval_loss is not None else ""),
@@ -192,6 +194,7 @@ def train(config: TrainConfig | None = None, *, callbacks: list | None = None, *
     config = _resolve(config, overrides)
     device = rank_device(device_for_mode(config.mode))  # con torchrun, la GPU de este proceso
     main = is_main_process()  # solo el proceso 0 imprime y escribe el registro (Trainer guarda solo en el 0)
+    engine = check_sharding(device)
     dtype = mixed_dtype(config, device)
     check_writable(config.output_dir)
     with warnings.catch_warnings():
@@ -249,7 +252,8 @@ def train(config: TrainConfig | None = None, *, callbacks: list | None = None, *
                          start_eval_loss=evals[0][1] if evals and evals[0][0] == 0 else None, seconds=seconds, tokens=logger.tokens,
                          peak_memory_bytes=peak, peak_memory_kind=kind, trainable_params=trainable,
                          total_params=total, truncation=report, resumed_from=checkpoint,
-                         processes=trainer.accelerator.num_processes)
+                         processes=trainer.accelerator.num_processes,
+                         engine={"fsdp": "FSDP", "deepspeed": "DeepSpeed"}.get(engine or "", "DDP"))
     if main:
         print(result)
     return result
