@@ -1,12 +1,14 @@
 # latamlab: dos comandos desde un clon limpio.
 #   make lab   → instala, prepara los modelos sin internet y abre JupyterLab en notebooks/
 #   make test  → instala, prepara y ejecuta pytest + nbval sobre todos los cuadernos
-# Variables: PY (Python de base), PORT (puerto de JupyterLab), IP, TORCH (versión de torch a instalar).
+# Variables: PY (Python de base), PORT (puerto de JupyterLab), IP, TORCH (versión de torch a instalar),
+#   JOBS (procesos de pytest en paralelo, cada uno fijo en su núcleo; 0 = uno solo, sin pytest-xdist).
 
 PY      ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
 PORT    ?= 8888
+JOBS    ?= 2
 IP      ?= 127.0.0.1
 # torch va primero y fijado: así pip no cambia la compilación ya instalada por otra.
 TORCH   ?= torch==2.13.0
@@ -43,7 +45,7 @@ lab: preparar
 	$(BIN)/jupyter lab --no-browser --ip=$(IP) --port=$(PORT) --ServerApp.root_dir=notebooks $(ROOT_FLAG)
 
 test: install-test preparar
-	LATAMLAB_MODO=$${LATAMLAB_MODO:-cpu} HF_HUB_OFFLINE=1 $(BIN)/pytest --durations=15 --nbval-lax --nbval-current-env \
+	LATAMLAB_MODO=$${LATAMLAB_MODO:-cpu} HF_HUB_OFFLINE=1 $(BIN)/pytest -n $(JOBS) --dist loadscope --durations=15 --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with notebooks/sanitize.cfg tests notebooks
 
 test-rapido: install-test preparar

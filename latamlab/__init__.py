@@ -32,6 +32,14 @@ _EXPORTS = {
     "TrainConfig": "latamlab.train.config",
     "bar_chart": "latamlab.plots",
     "fmt_number": "latamlab.numbers",
+    "estimate_memory": "latamlab.memory.estimate",
+    "loading_bytes": "latamlab.memory.estimate",
+    "measure_training_step": "latamlab.memory.ledger",
+    "memoria": "latamlab.memory.report",
+    "fit_table": "latamlab.memory.fit_table",
+    "compare_claim": "latamlab.memory.cost",
+    "training_cost": "latamlab.memory.cost",
+    "get_gpu": "latamlab.memory.gpus",
 }
 
 __all__ = [*_EXPORTS, "__version__"]

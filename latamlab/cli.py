@@ -1,4 +1,4 @@
-"""Interfaz de línea de comandos en español: ``latamlab entorno | modelos | preparar | entrenar | datos validar``.
+"""Interfaz de línea de comandos en español: ``latamlab entorno | modelos | preparar | entrenar | memoria | datos validar``.
 
 Los comandos son verbos en español; sus opciones salen de una dataclass por comando (ver
 `latamlab.config`): el nombre del campo es la opción (``--mode``), la clave del YAML y el argumento de
@@ -115,6 +115,13 @@ def _entrenar(opts: Config) -> int:
     return 0
 
 
+def _memoria(opts: Config) -> int:
+    from latamlab.memory.report import memoria
+
+    print(memoria(opts))
+    return 0
+
+
 def _command(sub: argparse._SubParsersAction, name: str, help: str, options: type[Config],
              run: Callable[[Config], int], config_file: bool = False) -> None:
     """Un subcomando cuyas opciones salen de la dataclass `options`; `run` recibe la instancia."""
@@ -135,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     _command(sub, "entrenar", f"entrena un adaptador LoRA desde un YAML o un preset ({', '.join(preset_names())})",
              TrainConfig, _entrenar, config_file=True)
+    from latamlab.memory.report import MemoryOptions
+
+    _command(sub, "memoria", "¿cabe tu entrenamiento en una GPU? desglose de la memoria estimada", MemoryOptions,
+             _memoria)
     datos = sub.add_parser("datos", help="herramientas para los datos del curso",
                            description="Herramientas para los datos del curso.")
     actions = datos.add_subparsers(title="acciones", dest="action", required=True, metavar="ACCIÓN")

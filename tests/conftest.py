@@ -3,8 +3,35 @@
 from __future__ import annotations
 
 import os
+import re
+import sys
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def _pin_xdist_worker() -> None:
+    """Con pytest-xdist (`make test` usa ``-n 2``), cada trabajador queda en su propio núcleo.
+
+    Los núcleos de 4 bits y bf16 en CPU se vuelven muy lentos con más hilos que núcleos libres: dos
+    procesos de dos hilos cada uno en 2 núcleos tardan más que uno solo. Fijar la afinidad antes de
+    importar torch hace que el trabajador, los núcleos de Jupyter que abre nbval y los subprocesos que
+    lanzan las pruebas (todos la heredan) usen un hilo cada uno (`set_threads` la lee).
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if not worker.startswith("gw") or not hasattr(os, "sched_setaffinity"):
+        return
+    cores = sorted(os.sched_getaffinity(0))
+    if count > len(cores):
+        return
+    mine = set(cores[int(worker[2:]) % count::count])
+    os.sched_setaffinity(0, mine)
+    os.environ["OMP_NUM_THREADS"] = str(len(mine))
+    if "torch" in sys.modules:  # algún complemento de pytest ya lo importó
+        sys.modules["torch"].set_num_threads(len(mine))
+
+
+_pin_xdist_worker()
 
 import pytest  # noqa: E402
 
@@ -27,6 +54,34 @@ def tiny_dir():
     from latamlab.models.offline import local_model_path
 
     return local_model_path("diminuto-llama")
+
+
+def _scope(nodeid: str) -> str:
+    """Grupo de pytest-xdist: un archivo de pruebas, o un capítulo de cuadernos (lección y soluciones).
+
+    La lección y sus soluciones van juntas y en orden: las soluciones reutilizan lo que la lección dejó
+    en ``notebooks/salidas/`` (p. ej., los adaptadores del cuaderno 04), y la lección lo borra al empezar.
+    """
+    path = nodeid.split("::", 1)[0]
+    chapter = re.match(r"(?:.*/)?(\d\d)_[^/]*\.ipynb$", path)
+    return f"cuaderno-{chapter.group(1)}" if chapter else path
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Con ``--dist loadscope``, reparte grupos de `_scope` (los más grandes primero) entre los trabajadores.
+
+    (``--dist loadgroup`` no sirve aquí: pytest-xdist 3.8 renombra el nodo en un atributo que pytest 9.2 ya
+    no lee, así que cada celda de un cuaderno podría ir a otro núcleo de Jupyter.)
+    """
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ChapterScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _scope(nodeid)
+
+    return ChapterScheduling(config, log)
 
 
 def pytest_collection_modifyitems(config, items):

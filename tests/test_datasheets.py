@@ -26,7 +26,7 @@ from latamlab.data.dedup import jaccard, trigrams
 from latamlab.data.jsonl import read_jsonl
 from latamlab.data.schemas import (CATEGORIAS_VARIANTES, DIFICULTADES, FILES, PAISES, REGISTROS_CORPUS,
                               TEMAS_CONSUMO, TEMAS_FINANZAS)
-from latamlab.data.baselines import longest_option_accuracy, option_length_accuracy
+from latamlab.data.baselines import longest_option_accuracy, option_length_accuracy, other_country_accuracy
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
@@ -271,6 +271,7 @@ def expected_variantes() -> dict[str, Table]:
             "azar": {"Exactitud (%)": pct(0.25)},
             "opción más larga": {"Exactitud (%)": pct(longest_option_accuracy(items))},
             "opción más corta": {"Exactitud (%)": pct(option_length_accuracy(items, min))},
+            "descarta la opción de otro país": {"Exactitud (%)": pct(other_country_accuracy(items))},
         },
     }
 

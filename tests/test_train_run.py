@@ -97,9 +97,8 @@ def test_bf16_on_a_t4_is_one_spanish_error(monkeypatch, tmp_path):
 
 def test_fast_loss_equals_trl_loss(tmp_path):
     """La capa de salida solo en la respuesta da la misma pérdida que la de TRL (cambia el costo, no el valor)."""
-    # Cálculo en fp32 también donde la CPU tiene bf16 nativo: con bf16 las dos sumas difieren en ≈ 5e-4 (medido).
     cfg = load_train_config("diminuto", precision="fp32", compute_dtype="fp32", max_steps=3, save_steps=0,
-                            max_train_examples=12)
+                            max_train_examples=12)  # fp32 también en el cálculo mixto: bf16 difiere ≈ 5e-4
     fast = train(cfg, output_dir=tmp_path / "rapida", fast_loss=True)
     slow = train(cfg, output_dir=tmp_path / "trl", fast_loss=False)
     assert _losses(fast) == pytest.approx(_losses(slow), abs=1e-5)

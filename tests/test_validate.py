@@ -329,3 +329,37 @@ def test_builder_runs_as_a_script_from_any_folder(tmp_path):
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert "escribiría" in result.stdout and not (root / "variantes/variantes.jsonl").exists()
+
+
+def _grammar_item(tree: Path, line: int, key: str, distractors: list[str]) -> Path:
+    """Convierte el ítem de la línea ``line`` de variantes en uno de gramática (la clave queda en su posición)."""
+    path = tree / "variantes" / "variantes.jsonl"
+    items = [r.data for r in read_jsonl(path)]
+    opciones = list(distractors)
+    opciones.insert(items[line - 1]["respuesta"], key)
+    items[line - 1].update(categoria="gramatica", opciones=opciones, respuestas_aceptadas=[key])
+    write_jsonl(path, items)
+    return path
+
+
+def test_vosotros_distractor_is_rejected_with_file_and_line(tmp_path, small_minimums):
+    path = _grammar_item(good_tree(tmp_path), 3, "sabés", ["sabéis", "sabís", "sabes"])
+    found = messages(val.validate(tmp_path))
+    assert [m for m in found if not m.startswith(f"{path}: ")] == [  # sin los de archivo entero
+        f"{path}:3: el distractor 'sabéis' usa la forma de vosotros «sabéis», que ninguna respuesta "
+        "latinoamericana usaría: delata la respuesta — cámbialo por una forma que se use en algún país "
+        "de la región y sea incorrecta aquí (tuteo, voseo de otra zona, usted o ustedes, otro tiempo verbal)"]
+
+
+def test_vosotros_key_is_allowed_zulia(tmp_path, small_minimums):
+    # En el Zulia «vos tenéis» es la respuesta correcta: solo los distractores se revisan.
+    _grammar_item(good_tree(tmp_path), 2, "tenéis", ["tenís", "tenés", "tienes"])
+    assert messages(val.validate(tmp_path)) == []
+
+
+def test_dead_filler_is_rejected_with_file_and_line(tmp_path, small_minimums):
+    path = _grammar_item(good_tree(tmp_path), 5, "vos", ["sumercé", "vusted", "tú"])
+    found = messages(val.validate(tmp_path))
+    assert [m for m in found if not m.startswith(f"{path}: ")] == [  # sin los de archivo entero
+        f"{path}:5: el distractor 'vusted' es un relleno que nadie elegiría («vusted»: forma inventada, arcaica o de "
+        "otra lengua) — cámbialo por una forma real que compita con la respuesta (la de otro país o región)"]

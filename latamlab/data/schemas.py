@@ -178,6 +178,7 @@ def dedup_text(schema: Schema, data: Mapping[str, Any]) -> str:
 
 def _variant_rules(item: dict[str, Any]) -> list[Issue]:
     from latamlab.data.dedup import normalize  # import tardío: dedup no depende de schemas
+    from latamlab.data.giveaways import giveaway_issues
 
     issues: list[Issue] = []
     options = item["opciones"]
@@ -190,6 +191,8 @@ def _variant_rules(item: dict[str, Any]) -> list[Issue]:
           & {normalize(a, keep_accents=True) for a in item["respuestas_aceptadas"]}):
         issues.append((f"`respuestas_aceptadas` incluye una opción incorrecta: {sorted(wrong)!r}",
                        "deja en `respuestas_aceptadas` solo formas de la respuesta correcta"))
+    if 0 <= item["respuesta"] < len(options):
+        issues.extend(giveaway_issues(item))
     prefix = f"var-{item['pais'].lower()}-"
     if not item["id"].startswith(prefix):
         issues.append((f"`id` {item['id']!r} no coincide con `pais` {item['pais']!r}",

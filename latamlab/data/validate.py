@@ -2,7 +2,9 @@
 
 Revisa codificación, NFC, esquema, divisiones presentes, ids repetidos, duplicados exactos y
 casi duplicados, fugas entre divisiones, balance de posiciones de las respuestas, la línea
-base «elige la opción más larga» y los tamaños mínimos. Se enseña en el capítulo de datos.
+base «elige la opción más larga», los distractores de variantes que delatan la respuesta (formas
+de vosotros y rellenos, ver ``latamlab.data.giveaways``) y los tamaños mínimos. Se enseña en el
+capítulo de datos.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from latamlab.data.baselines import longest_option_accuracy
+from latamlab.data.baselines import longest_option_accuracy, other_country_accuracy
 from latamlab.data.dedup import cross_pairs, near_duplicate_pairs, pair_kind
 from latamlab.errors import DataProblem
 from latamlab.numbers import fmt_number
@@ -182,7 +184,8 @@ def _check_variantes(files: Loaded, problems: list[DataProblem]) -> list[str]:
                                     "alarga distractores o acorta respuestas correctas"))
     shares = "/".join(str(positions[p]) for p in range(4))
     return [f"variantes: {len(items)} ítems, {len(countries)} países, posiciones A/B/C/D {shares}, "
-            f"línea base «opción más larga» {_pct(baseline)}"]
+            f"línea base «opción más larga» {_pct(baseline)}, «descarta la opción de otro país» "
+            f"{_pct(other_country_accuracy(items))}"]
 
 
 def _check_corpus(files: Loaded, problems: list[DataProblem]) -> list[str]:
