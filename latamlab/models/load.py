@@ -16,7 +16,7 @@ from latamlab.errors import ConfigError, SetupError
 from latamlab.models.catalog import catalog, default_model_name, find_card, get_card, offline_model_names
 from latamlab.models.offline import local_model_path
 from latamlab.quant.formats import Precision, check_precision
-from latamlab.quant.presets import bnb_config, torch_dtype_for
+from latamlab.quant.presets import QuantPreset, bnb_config, torch_dtype_for
 from latamlab.runtime.device import device_for_mode, is_offline, resolve_mode
 
 __all__ = ["resolve_source", "load_tokenizer", "CatalogTokenizers", "catalog_tokenizers", "load_model",
@@ -198,6 +198,7 @@ def load_model(
     precision: Precision | str = "nf4",
     mode: str | None = None,
     device: torch.device | str | None = None,
+    preset: QuantPreset | None = None,
 ) -> tuple[torch.nn.Module, object]:
     """Carga un modelo causal y su tokenizador, en 4 bits (receta QLoRA) por defecto.
 
@@ -206,6 +207,8 @@ def load_model(
         precision: una de nf4, fp4, int8, bf16, fp16, fp32.
         mode: modo del curso; ``None`` lo lee de ``LATAMLAB_MODO``.
         device: ``cuda`` o ``cpu``; por defecto, el del modo (``cpu`` en los modos cpu y diminuto).
+        preset: receta de 4 bits distinta de la del curso (p. ej., la de FSDP, ver
+            `latamlab.train.distributed.sharded_quant_preset`); ``None`` = `QLORA_NF4` o `FP4_PRESET`.
 
     Returns:
         ``(model, tokenizer)``; el tokenizador siempre tiene `pad_token`.
@@ -222,7 +225,7 @@ def load_model(
         source,
         revision=revision,
         dtype=torch_dtype_for(precision, device),
-        quantization_config=bnb_config(precision, device),
+        quantization_config=bnb_config(precision, device, preset),
         device_map={"": device.index or 0} if device.type == "cuda" else {"": "cpu"},
     )
     tokenizer = _tokenizer_from(source, revision)

@@ -57,16 +57,22 @@ def trim_log(path: str | Path, step: int) -> None:
 
 
 class ProgressLogCallback(TrainerCallback):
-    """Barra con pérdida, tokens/s y tiempo restante, y una fila JSON por registro en ``log.jsonl``."""
+    """Barra con pérdida, tokens/s y tiempo restante, y una fila JSON por registro en ``log.jsonl``.
+
+    Con varios procesos (``torchrun``, ``accelerate launch``) solo el proceso 0 muestra la barra y escribe el
+    registro; la pérdida que registra `Trainer` ya es el promedio de todos los procesos.
+    """
 
     def __init__(self, log_path: Path) -> None:
         self.log_path = Path(log_path)
         self.bar = None
         self.start = 0.0
-        self.tokens = 0  # tokens sin relleno vistos en este proceso (trl los cuenta desde cero en cada proceso)
+        self.tokens = 0  # tokens sin relleno de todos los procesos, desde el inicio de esta sesión
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.start = time.perf_counter()
+        if not state.is_world_process_zero:
+            return
         self.bar = progress(total=state.max_steps, initial=state.global_step, desc="Entrenando", unit="paso")
 
     def on_step_end(self, args, state, control, **kwargs):
@@ -81,6 +87,8 @@ class ProgressLogCallback(TrainerCallback):
         row = {"step": state.global_step, "epoch": state.epoch, "elapsed_s": round(elapsed, 3), **logs}
         if self.tokens and elapsed > 0:
             row["tokens_per_s"] = round(self.tokens / elapsed, 2)
+        if not state.is_world_process_zero:
+            return
         with self.log_path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
         if self.bar is not None and "loss" in logs:

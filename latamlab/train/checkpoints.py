@@ -20,9 +20,11 @@ from latamlab.errors import ConfigError
 __all__ = ["REQUIRED", "checkpoint_problem", "latest_complete_checkpoint", "IncompleteCheckpointWarning"]
 
 #: Archivos que debe tener un punto de control LoRA completo (``trainer_state.json`` se escribe el último).
+#: Con varios procesos (DDP), en vez de ``rng_state.pth`` hay uno por proceso: ``rng_state_0.pth``, ``rng_state_1.pth``…
 REQUIRED = ("adapter_config.json", "adapter_model.safetensors", "optimizer.pt", "scheduler.pt", "rng_state.pth",
             "trainer_state.json")
 _NAME = re.compile(r"^checkpoint-(\d+)$")
+_RNG = "rng_state.pth"
 
 
 class IncompleteCheckpointWarning(UserWarning):
@@ -56,14 +58,24 @@ def _zip_ok(path: Path) -> bool:
         return False
 
 
+def _rng_files(folder: Path) -> list[str]:
+    """``rng_state.pth`` (un proceso) o ``rng_state_0.pth`` … ``rng_state_{N-1}.pth`` (N procesos), si están todos."""
+    if (folder / _RNG).is_file():
+        return [_RNG]
+    tails = (p.stem.rsplit("_", 1)[1] for p in folder.glob("rng_state_*.pth"))
+    found = sorted(int(t) for t in tails if t.isdigit())
+    return [f"rng_state_{i}.pth" for i in found] if found and found == list(range(len(found))) else []
+
+
 def checkpoint_problem(folder: Path) -> str | None:
     """Qué le falta a `folder` para ser un punto de control completo, o ``None`` si está completo."""
+    rng = _rng_files(folder)
     for name in REQUIRED:
-        if not (folder / name).is_file():
+        if not (folder / name).is_file() and not (name == _RNG and rng):
             return f"falta {name}"
     if not _safetensors_ok(folder / "adapter_model.safetensors"):
         return "adapter_model.safetensors está truncado"
-    for name in ("optimizer.pt", "scheduler.pt", "rng_state.pth"):
+    for name in ("optimizer.pt", "scheduler.pt", *rng):
         if not _zip_ok(folder / name):
             return f"{name} está truncado"
     try:

@@ -40,9 +40,13 @@ def mixed_dtype(config: TrainConfig, device: torch.device) -> torch.dtype:
     return compute_dtype_for(device)
 
 
-def optimizer_for(device: torch.device) -> str:
-    """AdamW paginado de 8 bits en CUDA (ahorra memoria de la GPU); el AdamW de PyTorch en CPU."""
-    return "paged_adamw_8bit" if device.type == "cuda" else "adamw_torch"
+def optimizer_for(device: torch.device, sharded: bool = False) -> str:
+    """AdamW paginado de 8 bits en CUDA (ahorra memoria de la GPU); el AdamW de PyTorch en CPU.
+
+    Con los pesos repartidos (`sharded`: FSDP o DeepSpeed) también el de PyTorch: con FSDP + QLoRA el paginado
+    de 8 bits falla al guardar un punto de control (PEFT, guía de FSDP, «Caveats»).
+    """
+    return "paged_adamw_8bit" if device.type == "cuda" and not sharded else "adamw_torch"
 
 
 def check_writable(output_dir: Path) -> None:

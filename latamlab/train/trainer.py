@@ -10,6 +10,7 @@ from __future__ import annotations
 import resource
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,11 @@ from latamlab.data.chat import TruncationReport, conversation_lengths, truncatio
 from latamlab.errors import ConfigError
 from latamlab.numbers import fmt_number
 from latamlab.train.callbacks import LOG_NAME, GuardCallback, ProgressLogCallback, read_log, trim_log
-from latamlab.train.checkpoints import latest_complete_checkpoint
+from latamlab.train.checkpoints import IncompleteCheckpointWarning, latest_complete_checkpoint
 from latamlab.train.compat import peft_wrapping
 from latamlab.train.config import TrainConfig
+from latamlab.train.distributed import (check_sharding, is_main_process, rank_device, sharded_quant_preset,
+                                        sharding_engine)
 from latamlab.train.hardware import check_writable, load_chat_splits, mixed_dtype, optimizer_for
 
 __all__ = ["TrainResult", "train", "build_trainer", "ADAPTER_DIR"]
@@ -49,6 +52,8 @@ class TrainResult:
     total_params: int
     truncation: TruncationReport
     resumed_from: Path | None = None
+    processes: int = 1
+    engine: str = "DDP"
 
     @property
     def trainable_percent(self) -> float:
@@ -72,12 +77,13 @@ class TrainResult:
         mins, secs = divmod(self.seconds, 60)
         lines = [
             f"Entrenamiento listo: {self.global_step} pasos en {int(mins)} min {fmt_number(secs, 1)} s"
+            + (f" en {self.processes} procesos ({self.engine})" if self.processes > 1 else "")
             + (f" (continuado desde {self.resumed_from.name})" if self.resumed_from else ""),
             f"  pérdida final: {fmt_number(self.final_loss, 4) if self.final_loss is not None else '—'}"
             + (f" · pérdida de validación: {self._eval_text()}" if self.eval_loss is not None else ""),
             f"  tokens vistos en esta sesión (sin relleno): {fmt_number(self.tokens, 0)}"
             f" ({fmt_number(self.tokens / max(self.seconds, 1e-9), 1)} tokens/s)",
-            f"  memoria pico ({self.peak_memory_kind}): {fmt_number(self.peak_memory_bytes / 2**30, 2)} GiB",
+            f"  memoria pico ({self.peak_memory_kind}{', proceso 0' if self.processes > 1 else ''}): {fmt_number(self.peak_memory_bytes / 2**30, 2)} GiB",
             f"  parámetros entrenables: {fmt_number(self.trainable_params, 0)} de {fmt_number(self.total_params, 0)}"
             f" ({fmt_number(self.trainable_percent, 3)} %)",
             f"  adaptador: {self.adapter_dir} · registro: {self.log_path}",
@@ -126,13 +132,15 @@ def build_trainer(config: TrainConfig, model, tokenizer, train_dataset, eval_dat
         eval_on_start=eval_dataset is not None and config.eval_on_start and not config.resume,
         save_strategy="steps" if config.save_steps else "no", save_steps=config.save_steps or 500,
         bf16=dtype == torch.bfloat16, fp16=dtype == torch.float16, use_cpu=device.type == "cpu",
-        optim=optimizer_for(device),
+        optim=optimizer_for(device, sharded=sharding_engine() is not None),
         # El nombre nuevo (`activation_checkpointing`) evita el FutureWarning de `gradient_checkpointing`.
         activation_checkpointing=config.gradient_checkpointing,
         activation_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing else None,
         train_sampling_strategy="group_by_length" if config.group_by_length else "random",
         max_length=config.max_length, packing=False, completion_only_loss=True,
         disable_tqdm=True, dataloader_num_workers=0,
+        # Con varios procesos (DDP) todos los parámetros LoRA reciben gradiente: no hace falta buscar los no usados.
+        ddp_find_unused_parameters=False,
     )
     collator = EndOfTurnCollator(pad_token_id=tokenizer.pad_token_id, end_token_id=tokenizer.eos_token_id)
     # Los valores de un adaptador cargado, en su precisión: trl los pasa a bf16 al crear el entrenador.
@@ -158,15 +166,21 @@ def _resolve(config: TrainConfig | None, overrides: dict[str, Any]) -> TrainConf
     return config.replace(**overrides)
 
 
-def train(config: TrainConfig | None = None, **overrides: Any) -> TrainResult:
+def train(config: TrainConfig | None = None, *, callbacks: list | None = None, **overrides: Any) -> TrainResult:
     """Entrena un adaptador LoRA según `config` (o los campos de `TrainConfig` como argumentos).
 
     Args:
         config: opciones; p. ej., ``load_train_config("diminuto")``. ``None`` usa los valores por defecto.
+        callbacks: `TrainerCallback` extra de `transformers` (p. ej., para inspeccionar el modelo al terminar en
+            cada proceso, como hace ``tests/ddp_worker.py``); no es una opción de ``latamlab entrenar``.
         **overrides: campos de `TrainConfig` que ganan sobre `config` (``max_steps=10``, ``resume=True``…).
 
     Returns:
         Un `TrainResult` (su ``str`` es el resumen en español, que también se imprime).
+
+    Con ``torchrun --nproc_per_node N -m latamlab entrenar …`` (o ``accelerate launch``) corre igual en N
+    procesos con DDP: cada uno toma su GPU (``LOCAL_RANK``), el lote global es N × `per_device_train_batch_size`
+    × `gradient_accumulation_steps`, y solo el proceso 0 imprime, registra y guarda (ver ``docs/escala.md``).
 
     Raises:
         ConfigError: opciones inválidas, bf16 en una T4, `output_dir` sin permiso, `resume` sin punto de
@@ -178,10 +192,15 @@ def train(config: TrainConfig | None = None, **overrides: Any) -> TrainResult:
     from latamlab.runtime.notebook import seed_everything
 
     config = _resolve(config, overrides)
-    device = device_for_mode(config.mode)
+    device = rank_device(device_for_mode(config.mode))  # con torchrun, la GPU de este proceso
+    main = is_main_process()  # solo el proceso 0 imprime y escribe el registro (Trainer guarda solo en el 0)
+    engine = check_sharding(device)
     dtype = mixed_dtype(config, device)
     check_writable(config.output_dir)
-    checkpoint = latest_complete_checkpoint(config.output_dir) if config.resume else None
+    with warnings.catch_warnings():
+        if not main:  # un aviso por punto de control a medias, no uno por proceso
+            warnings.simplefilter("ignore", IncompleteCheckpointWarning)
+        checkpoint = latest_complete_checkpoint(config.output_dir) if config.resume else None
     if not config.resume and any(config.output_dir.glob("checkpoint-*")):
         raise ConfigError(f"`output_dir`={config.output_dir} ya tiene puntos de control y no quiero pisarlos: usa "
                           "`resume` para continuar ese entrenamiento o elige otra `output_dir`.")
@@ -193,10 +212,12 @@ def train(config: TrainConfig | None = None, **overrides: Any) -> TrainResult:
                           f"agrégalo o usa `eval_steps`=0 y `eval_on_start`=false.")
     report = truncation_report(conversation_lengths(load_tokenizer(config.model, config.mode), train_ds),
                                config.max_length)
-    print(report)
+    if main:
+        print(report)
 
     seed_everything(config.seed)
-    model, tokenizer = load_model(config.model, precision=config.precision, mode=config.mode, device=device)
+    model, tokenizer = load_model(config.model, precision=config.precision, mode=config.mode, device=device,
+                                  preset=sharded_quant_preset(config.precision, device))
     if config.init_adapter is not None:  # su estructura (r, módulos); al continuar, el punto de control pone los valores
         from peft import PeftModel
 
@@ -204,13 +225,14 @@ def train(config: TrainConfig | None = None, **overrides: Any) -> TrainResult:
             model = PeftModel.from_pretrained(model, str(config.init_adapter), is_trainable=True)
     config.output_dir.mkdir(parents=True, exist_ok=True)
     log_path = config.output_dir / LOG_NAME
-    if checkpoint is not None:
+    if main and checkpoint is not None:
         trim_log(log_path, int(checkpoint.name.split("-")[1]))
-    elif log_path.exists():
+    elif main and log_path.exists():
         log_path.unlink()  # un entrenamiento nuevo empieza su registro (los puntos de control no se tocan)
     logger = ProgressLogCallback(log_path)
+    ours = [GuardCallback(model), logger] if device.type == "cpu" else [logger]
     trainer = build_trainer(config, model, tokenizer, train_ds, eval_ds if evaluates else None, dtype, device,
-                            callbacks=[GuardCallback(model), logger] if device.type == "cpu" else [logger])
+                            callbacks=[*ours, *(callbacks or [])])
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     start = time.perf_counter()
@@ -218,6 +240,7 @@ def train(config: TrainConfig | None = None, **overrides: Any) -> TrainResult:
     seconds = time.perf_counter() - start
     adapter_dir = config.output_dir / ADAPTER_DIR
     trainer.save_model(str(adapter_dir))
+    trainer.accelerator.wait_for_everyone()  # los demás procesos leen el registro y el adaptador ya completos
     rows = read_log(log_path)
     losses = [r["loss"] for r in rows if "loss" in r]
     evals = [(r["step"], r["eval_loss"]) for r in rows if "eval_loss" in r]
@@ -228,6 +251,9 @@ def train(config: TrainConfig | None = None, **overrides: Any) -> TrainResult:
                          eval_loss=evals[-1][1] if evals else None,
                          start_eval_loss=evals[0][1] if evals and evals[0][0] == 0 else None, seconds=seconds, tokens=logger.tokens,
                          peak_memory_bytes=peak, peak_memory_kind=kind, trainable_params=trainable,
-                         total_params=total, truncation=report, resumed_from=checkpoint)
-    print(result)
+                         total_params=total, truncation=report, resumed_from=checkpoint,
+                         processes=trainer.accelerator.num_processes,
+                         engine={"fsdp": "FSDP", "deepspeed": "DeepSpeed"}.get(engine or "", "DDP"))
+    if main:
+        print(result)
     return result
