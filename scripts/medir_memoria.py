@@ -9,6 +9,8 @@ precisión. Escribe todo en JSON.
     python scripts/medir_memoria.py --completo            # y la carga de Qwen2.5-0.5B entero (24 capas)
     python scripts/medir_memoria.py --rapido              # solo los modelos diminutos (≈ 15 s)
     python scripts/medir_memoria.py --salida memoria.json
+    python scripts/medir_memoria.py --dispositivo cuda --salida resultados/memoria-GPU-FECHA.json  # en una GPU:
+        # suma el pico de torch.cuda.max_memory_allocated de cada paso (guárdalo en el repositorio con su fecha)
 """
 
 from __future__ import annotations
@@ -49,19 +51,23 @@ def architectures(fast: bool) -> list[tuple[str, object, str]]:
             ("tipo salamandra (vocab. 256 000, 2 capas, ancho 512)", salamandra, "bf16")]
 
 
-def training_table(fast: bool, batch_size: int, max_length: int, workdir: Path) -> list[dict]:
+def training_table(fast: bool, batch_size: int, max_length: int, workdir: Path, device: str = "cpu") -> list[dict]:
     rows = []
-    print(f"{'arquitectura':<52} {'método':<6} {'ckpt':<4} {'estimado MiB':>13} {'medido MiB':>11} {'error %':>8}")
+    peak = f" {'pico CUDA MiB':>14} {'pico estimado MiB':>18}" if device == "cuda" else ""
+    print(f"{'arquitectura':<52} {'método':<6} {'ckpt':<4} {'estimado MiB':>13} {'medido MiB':>11} {'error %':>8}{peak}")
     for name, config, dtype in architectures(fast):
         for method in ("full", "lora", "qlora"):
             for checkpointing in (False, True):
                 comparison = compare_step(name, config, method, checkpointing, batch_size, max_length, dtype,
-                                          lora_dropout=0.05, workdir=workdir)
+                                          lora_dropout=0.05, workdir=workdir, device=device)
                 row = {**comparison.to_dict(), "dtype": dtype}
                 rows.append(row)
+                if device == "cuda":
+                    with_peaks = comparison.estimate.counted + comparison.estimate.temporary
+                    peak = f" {fmt_number(row['peak_allocated'] / MIB):>14} {fmt_number(with_peaks / MIB):>18}"
                 print(f"{name:<52} {method:<6} {'sí' if checkpointing else 'no':<4} "
                       f"{fmt_number(row['estimated_total'] / MIB):>13} {fmt_number(row['measured_total'] / MIB):>11} "
-                      f"{fmt_number(row['error_percent'], 2):>8}")
+                      f"{fmt_number(row['error_percent'], 2):>8}{peak}")
     return rows
 
 
@@ -112,13 +118,15 @@ def main() -> None:
     parser.add_argument("--completo", action="store_true", help="suma la carga de Qwen2.5-0.5B con sus 24 capas")
     parser.add_argument("--batch_size", type=int, default=2)
     parser.add_argument("--max_length", type=int, default=64)
+    parser.add_argument("--dispositivo", choices=("cpu", "cuda"), default="cpu",
+                        help="cuda: mide también el pico de torch.cuda.max_memory_allocated de cada paso")
     parser.add_argument("--salida", type=Path, default=Path("salidas/medir_memoria.json"))
     args = parser.parse_args()
     quiet_libraries()
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="latamlab-memoria-") as tmp:
-        training = training_table(args.rapido, args.batch_size, args.max_length, Path(tmp))
+        training = training_table(args.rapido, args.batch_size, args.max_length, Path(tmp), args.dispositivo)
         loading = loading_table(args.rapido, Path(tmp), args.completo)
     seconds = time.perf_counter() - start
     worst = max(abs(r["error_percent"]) for r in training)
@@ -128,6 +136,7 @@ def main() -> None:
     args.salida.parent.mkdir(parents=True, exist_ok=True)
     args.salida.write_text(json.dumps({
         "date": date.today().isoformat(), "machine": platform.processor() or platform.machine(),
+        "gpu": torch.cuda.get_device_name() if args.dispositivo == "cuda" else None,
         "torch": torch.__version__, "batch_size": args.batch_size, "max_length": args.max_length,
         "training": training, "loading": loading, "seconds": seconds}, indent=2, ensure_ascii=False), encoding="utf-8")
     print(f"Escrito {args.salida}")

@@ -31,6 +31,7 @@ class Comparison:
     gradient_checkpointing: bool
     estimate: MemoryBreakdown
     measured: MemoryLedger
+    peak_allocated: float | None = None
 
     def estimated_parts(self) -> dict[str, float]:
         e = self.estimate
@@ -51,12 +52,12 @@ class Comparison:
         return {"name": self.name, "method": self.method, "gradient_checkpointing": self.gradient_checkpointing,
                 "estimated": self.estimated_parts(), "measured": self.measured_parts(),
                 "estimated_total": self.estimate.counted, "measured_total": self.measured.total,
-                "error_percent": self.error_percent}
+                "error_percent": self.error_percent, "peak_allocated": self.peak_allocated}
 
 
 def build_for_method(config, method: str, dtype: str = "fp32", lora_r: int = 8, lora_dropout: float = 0.0,
-                     workdir: Path | None = None, seed: int = 0):
-    """Un modelo de pesos aleatorios de `config` listo para entrenar con `method` en CPU.
+                     workdir: Path | None = None, seed: int = 0, device: str = "cpu"):
+    """Un modelo de pesos aleatorios de `config` listo para entrenar con `method` en `device` (cpu o cuda).
 
     En qlora se guarda y se vuelve a cargar con bitsandbytes en nf4 + doble cuantización (como lo
     hace quien aprende), y se aplica la guarda de CPU (`guard_cpu_4bit`) tras la carga.
@@ -71,7 +72,7 @@ def build_for_method(config, method: str, dtype: str = "fp32", lora_r: int = 8, 
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(config, dtype=_DTYPES[dtype])
     if method == "full":
-        return model
+        return model.to(device)
     if method == "qlora":
         folder = Path(workdir or tempfile.mkdtemp(prefix="latamlab-memoria-")) / "modelo"
         model.save_pretrained(folder)
@@ -79,8 +80,10 @@ def build_for_method(config, method: str, dtype: str = "fp32", lora_r: int = 8, 
                                    bnb_4bit_use_double_quant=QLORA_NF4.double_quant,
                                    bnb_4bit_compute_dtype=_DTYPES[dtype], bnb_4bit_quant_storage=QLORA_NF4.quant_storage)
         model = AutoModelForCausalLM.from_pretrained(folder, dtype=_DTYPES[dtype], quantization_config=quant,
-                                                     device_map={"": "cpu"})
+                                                     device_map={"": device})
         guard_cpu_4bit(model)
+    else:
+        model.to(device)
     model.requires_grad_(False)
     lora = LoraConfig(r=lora_r, lora_alpha=2 * lora_r, target_modules="all-linear", lora_dropout=lora_dropout,
                       task_type="CAUSAL_LM")
@@ -94,11 +97,21 @@ def build_for_method(config, method: str, dtype: str = "fp32", lora_r: int = 8, 
 
 def compare_step(name: str, config, method: str, gradient_checkpointing: bool, batch_size: int = 2,
                  max_length: int = 64, dtype: str = "fp32", lora_r: int = 8, lora_dropout: float = 0.0,
-                 workdir: Path | None = None) -> Comparison:
-    """Estima y mide un paso de entrenamiento de `config` con `method`; devuelve la comparación."""
-    model = build_for_method(config, method, dtype, lora_r, lora_dropout, workdir)
+                 workdir: Path | None = None, device: str = "cpu") -> Comparison:
+    """Estima y mide un paso de entrenamiento de `config` con `method`; devuelve la comparación.
+
+    En CUDA también guarda el pico de `torch.cuda.max_memory_allocated` del paso (`peak_allocated`), que
+    incluye los picos transitorios y no el contexto de CUDA.
+    """
+    cuda = device.startswith("cuda")
+    if cuda:
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats(device)
+    model = build_for_method(config, method, dtype, lora_r, lora_dropout, workdir, device=device)
     ids = torch.randint(0, config.vocab_size, (batch_size, max_length), generator=torch.Generator().manual_seed(0))
-    measured = measure_training_step(model, ids, gradient_checkpointing=gradient_checkpointing)
+    measured = measure_training_step(model, ids.to(device), gradient_checkpointing=gradient_checkpointing)
+    peak = float(torch.cuda.max_memory_allocated(device)) if cuda else None
     estimate = estimate_memory(config, method, batch_size, max_length, gradient_checkpointing, compute_dtype=dtype,
-                               lora_r=lora_r, lora_dropout=lora_dropout, adapter_dtype=dtype, device="cpu")
-    return Comparison(name, method, gradient_checkpointing, estimate, measured)
+                               lora_r=lora_r, lora_dropout=lora_dropout, adapter_dtype=dtype,
+                               device="cuda" if cuda else "cpu")
+    return Comparison(name, method, gradient_checkpointing, estimate, measured, peak)
