@@ -74,3 +74,20 @@ def test_training_curves_draw_train_eval_and_resume_mark():
     assert list(lines["validación"].get_ydata()) == [4.1, 3.6]
     assert "continuado desde el paso 1" in lines
     assert ax.get_ylabel() == "pérdida (nats por token)"
+
+
+def test_stacked_bar_chart_stacks_parts_and_writes_totals():
+    from latamlab.plots import stacked_bar_chart
+
+    values = {"full": {"pesos": 2.0, "LoRA": 0.0, "optimizador": 1.5},
+              "qlora": {"pesos": 0.5, "LoRA": 0.25, "optimizador": 0.0}}
+    ax = stacked_bar_chart(values, ylabel="Memoria (GiB)", title="prueba")
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["pesos", "LoRA", "optimizador"]
+    tops = [round(patch.get_y() + patch.get_height(), 6) for patch in ax.patches]
+    assert tops == [2.0, 0.5, 2.0, 0.75, 3.5, 0.75]  # por partida: cada barra, apilada sobre la anterior
+    assert [t.get_text() for t in ax.texts] == ["3,5", "0,8"]  # totales con coma decimal
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["full", "qlora"]
+    empty = stacked_bar_chart({"a": {"pesos": 1.0, "nada": 0.0}}, ylabel="GiB", title="")
+    assert [t.get_text() for t in empty.get_legend().get_texts()] == ["pesos"]  # lo que es 0 en todas no va
+    plt.close("all")

@@ -94,9 +94,14 @@ def build_for_method(config, method: str, dtype: str = "fp32", lora_r: int = 8, 
 
 def compare_step(name: str, config, method: str, gradient_checkpointing: bool, batch_size: int = 2,
                  max_length: int = 64, dtype: str = "fp32", lora_r: int = 8, lora_dropout: float = 0.0,
-                 workdir: Path | None = None) -> Comparison:
-    """Estima y mide un paso de entrenamiento de `config` con `method`; devuelve la comparación."""
-    model = build_for_method(config, method, dtype, lora_r, lora_dropout, workdir)
+                 workdir: Path | None = None, model: torch.nn.Module | None = None) -> Comparison:
+    """Estima y mide un paso de entrenamiento de `config` con `method`; devuelve la comparación.
+
+    `model` es uno ya construido con `build_for_method` (con los mismos `method`, `dtype`, `lora_r` y
+    `lora_dropout`): así el cuaderno 07 mide con y sin checkpointing sin construirlo dos veces.
+    """
+    if model is None:
+        model = build_for_method(config, method, dtype, lora_r, lora_dropout, workdir)
     ids = torch.randint(0, config.vocab_size, (batch_size, max_length), generator=torch.Generator().manual_seed(0))
     measured = measure_training_step(model, ids, gradient_checkpointing=gradient_checkpointing)
     estimate = estimate_memory(config, method, batch_size, max_length, gradient_checkpointing, compute_dtype=dtype,
