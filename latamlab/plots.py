@@ -152,7 +152,7 @@ def _label_axes(ax, ticks: Sequence[str], ylabel: str, title: str, **legend):
 
 
 def stacked_bar_chart(values: Mapping[str, Mapping[str, float]], ylabel: str, title: str,
-                      fmt: Callable[[float], str] | None = None, ax=None):
+                      fmt: Callable[[float], str] | None = None, line: tuple[float, str] | None = None, ax=None):
     """Barras apiladas con el total escrito encima: una barra por clave, un tramo (y un color) por partida.
 
     Sirve para desgloses, p. ej., la memoria de un entrenamiento por partida (cuaderno 07). Las partidas
@@ -164,6 +164,7 @@ def stacked_bar_chart(values: Mapping[str, Mapping[str, float]], ylabel: str, ti
         ylabel: nombre del eje Y con su unidad, p. ej. ``"Memoria (GiB)"``.
         title: título del gráfico.
         fmt: escribe el total de cada barra; por defecto `fmt_number` con un decimal.
+        line: una línea horizontal punteada ``(valor, etiqueta)``, p. ej., la memoria usable de una GPU.
         ax: ejes donde dibujar; si no los das, una figura nueva.
 
     Returns:
@@ -185,6 +186,8 @@ def stacked_bar_chart(values: Mapping[str, Mapping[str, float]], ylabel: str, ti
     for x, total in enumerate(bottom):
         ax.annotate((fmt or fmt_number)(total), (x, total), xytext=(0, 2), textcoords="offset points",
                     ha="center", va="bottom", fontsize=8)
+    if line is not None:
+        ax.axhline(line[0], color="black", linestyle="--", linewidth=1, label=line[1])
     return _label_axes(ax, bars, ylabel, title, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 #: Ancho de un carácter de DejaVu Sans Mono, en fracciones del tamaño de la letra.

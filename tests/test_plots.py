@@ -88,6 +88,7 @@ def test_stacked_bar_chart_stacks_parts_and_writes_totals():
     assert tops == [2.0, 0.5, 2.0, 0.75, 3.5, 0.75]  # por partida: cada barra, apilada sobre la anterior
     assert [t.get_text() for t in ax.texts] == ["3,5", "0,8"]  # totales con coma decimal
     assert [t.get_text() for t in ax.get_xticklabels()] == ["full", "qlora"]
-    empty = stacked_bar_chart({"a": {"pesos": 1.0, "nada": 0.0}}, ylabel="GiB", title="")
-    assert [t.get_text() for t in empty.get_legend().get_texts()] == ["pesos"]  # lo que es 0 en todas no va
+    empty = stacked_bar_chart({"a": {"pesos": 1.0, "nada": 0.0}}, ylabel="GiB", title="", line=(15.0, "T4"))
+    assert [t.get_text() for t in empty.get_legend().get_texts()] == ["T4", "pesos"]  # lo que es 0 en todas no va
+    assert list(empty.get_lines()[0].get_ydata()) == [15.0, 15.0]
     plt.close("all")
