@@ -175,12 +175,13 @@ def stacked_bar_chart(values: Mapping[str, Mapping[str, float]], ylabel: str, ti
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
     bars = list(values)
-    parts = [p for p in dict.fromkeys(name for bar in values.values() for name in bar)
-             if any(values[bar].get(p, 0) for bar in bars)]
-    colors = plt.get_cmap("tab10").colors
+    every = list(dict.fromkeys(name for bar in values.values() for name in bar))
+    colors = plt.get_cmap("tab10").colors  # el color va con la partida: el mismo en todos los gráficos
     bottom = [0.0] * len(bars)
-    for i, part in enumerate(parts):
+    for i, part in enumerate(every):
         heights = [values[bar].get(part, 0.0) for bar in bars]
+        if not any(heights):
+            continue
         ax.bar(range(len(bars)), heights, bottom=bottom, label=part, color=colors[i % len(colors)])
         bottom = [b + h for b, h in zip(bottom, heights)]
     for x, total in enumerate(bottom):

@@ -91,4 +91,9 @@ def test_stacked_bar_chart_stacks_parts_and_writes_totals():
     empty = stacked_bar_chart({"a": {"pesos": 1.0, "nada": 0.0}}, ylabel="GiB", title="", line=(15.0, "T4"))
     assert [t.get_text() for t in empty.get_legend().get_texts()] == ["T4", "pesos"]  # lo que es 0 en todas no va
     assert list(empty.get_lines()[0].get_ydata()) == [15.0, 15.0]
+    from matplotlib.colors import to_rgba
+
+    skipped = stacked_bar_chart({"a": {"nada": 0.0, "pesos": 1.0}}, ylabel="GiB", title="")
+    # el color va con la posición de la partida, aunque la anterior no se dibuje: igual en todos los gráficos
+    assert skipped.patches[0].get_facecolor() == to_rgba(plt.get_cmap("tab10").colors[1])
     plt.close("all")
