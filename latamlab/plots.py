@@ -7,8 +7,8 @@ from typing import Callable, Mapping, Sequence
 import matplotlib.pyplot as plt
 import torch
 
-__all__ = ["bar_chart", "interval_chart", "grouped_bar_chart", "levels_over_histogram", "to_numpy", "code_usage_chart",
-           "loss_mask_chart", "training_curves"]
+__all__ = ["bar_chart", "interval_chart", "grouped_bar_chart", "stacked_bar_chart", "levels_over_histogram",
+           "to_numpy", "code_usage_chart", "loss_mask_chart", "training_curves"]
 
 
 def to_numpy(values: torch.Tensor):
@@ -172,8 +172,6 @@ def grouped_bar_chart(values: Mapping[str, Mapping[str, float]], ylabel: str, ti
     Returns:
         Los ejes de matplotlib.
     """
-    from matplotlib.ticker import FuncFormatter
-
     from latamlab.numbers import fmt_number
 
     if ax is None:
@@ -187,14 +185,63 @@ def grouped_bar_chart(values: Mapping[str, Mapping[str, float]], ylabel: str, ti
         ys = [values[group][name] for group in groups if name in values[group]]
         bars = ax.bar(xs, ys, width=width, label=name)
         ax.bar_label(bars, labels=[fmt(v) for v in ys], padding=1, fontsize=7)
-    ax.set_xticks(range(len(groups)), groups)
+    return _label_axes(ax, groups, ylabel, title, fontsize=8)
+
+
+def _label_axes(ax, ticks: Sequence[str], ylabel: str, title: str, **legend):
+    """Lo común de las barras agrupadas y apiladas: una marca por grupo, eje Y con coma decimal, leyenda."""
+    from matplotlib.ticker import FuncFormatter
+
+    from latamlab.numbers import fmt_number
+
+    ax.set_xticks(range(len(ticks)), ticks)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, 1)))
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.margins(y=0.12)
-    ax.legend(fontsize=8)
+    ax.legend(**legend)
     return ax
 
+
+def stacked_bar_chart(values: Mapping[str, Mapping[str, float]], ylabel: str, title: str,
+                      fmt: Callable[[float], str] | None = None, line: tuple[float, str] | None = None, ax=None):
+    """Barras apiladas con el total escrito encima: una barra por clave, un tramo (y un color) por partida.
+
+    Sirve para desgloses, p. ej., la memoria de un entrenamiento por partida (cuaderno 07). Las partidas
+    que son 0 en todas las barras no van en la leyenda, que queda a la derecha del gráfico.
+
+    Args:
+        values: barra (en el eje X) → partida → valor, con las partidas en el orden en que se apilan
+            (de abajo hacia arriba).
+        ylabel: nombre del eje Y con su unidad, p. ej. ``"Memoria (GiB)"``.
+        title: título del gráfico.
+        fmt: escribe el total de cada barra; por defecto `fmt_number` con un decimal.
+        line: una línea horizontal punteada ``(valor, etiqueta)``, p. ej., la memoria usable de una GPU.
+        ax: ejes donde dibujar; si no los das, una figura nueva.
+
+    Returns:
+        Los ejes de matplotlib.
+    """
+    from latamlab.numbers import fmt_number
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4))
+    bars = list(values)
+    every = list(dict.fromkeys(name for bar in values.values() for name in bar))
+    colors = plt.get_cmap("tab10").colors  # el color va con la partida: el mismo en todos los gráficos
+    bottom = [0.0] * len(bars)
+    for i, part in enumerate(every):
+        heights = [values[bar].get(part, 0.0) for bar in bars]
+        if not any(heights):
+            continue
+        ax.bar(range(len(bars)), heights, bottom=bottom, label=part, color=colors[i % len(colors)])
+        bottom = [b + h for b, h in zip(bottom, heights)]
+    for x, total in enumerate(bottom):
+        ax.annotate((fmt or fmt_number)(total), (x, total), xytext=(0, 2), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=8)
+    if line is not None:
+        ax.axhline(line[0], color="black", linestyle="--", linewidth=1, label=line[1])
+    return _label_axes(ax, bars, ylabel, title, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 #: Ancho de un carácter de DejaVu Sans Mono, en fracciones del tamaño de la letra.
 _MONO_ADVANCE = 0.602

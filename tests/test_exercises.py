@@ -101,6 +101,34 @@ def _answer_tokens(record: dict) -> int:
     return len(encode(_smol_tokenizer(), [record["respuesta"]])[0])
 
 
+@functools.lru_cache(maxsize=None)
+def _tiny_step():
+    """El libro exacto y la estimación de un paso LoRA de diminuto-llama, 1 × 32 tokens, sin checkpointing."""
+    from latamlab.memory.configs import model_config
+    from latamlab.memory.validate import compare_step
+
+    return compare_step("diminuto-llama", model_config("diminuto-llama"), "lora", False, batch_size=1, max_length=32)
+
+
+def _full_optimizer_gib() -> float:
+    from latamlab.memory.estimate import estimate_memory
+
+    return estimate_memory("qwen2.5-1.5b-instruct", "full", compute_dtype="fp16").optimizer / GIB
+
+
+def _gpus_70b() -> int:
+    from latamlab.memory.gpus import gpus_needed
+
+    return gpus_needed("latamgpt-70b", "a100-40", "lora", "zero3", 1, 1024)
+
+
+def _estimate_tiny(max_length: int):
+    from latamlab.memory.estimate import estimate_memory
+
+    return estimate_memory("diminuto-llama", "lora", 1, max_length, False, compute_dtype="fp32", lora_r=8,
+                           lora_dropout=0.0, adapter_dtype="fp32", device="cpu")
+
+
 PHRASE = "Mañana pago la cuota del crédito en la cooperativa de ahorro."
 
 # nombre → (argumentos de la respuesta correcta, argumentos de una respuesta incorrecta típica)
@@ -170,6 +198,22 @@ CASES = {
     "nb04.check_transfer": (
         lambda: (SimpleNamespace(start_eval_loss=3.458, eval_loss=3.21, global_step=8), 3.458, 8),
         lambda: (SimpleNamespace(start_eval_loss=3.994, eval_loss=3.29, global_step=8), 3.458, 8),  # desde cero
+    ),
+    "nb07.check_optimizer_gib": (
+        lambda: (_full_optimizer_gib(),),
+        lambda: (_full_optimizer_gib() / 2,),  # un solo estado de AdamW
+    ),
+    "nb07.check_lora_saving": (
+        lambda: (100 / 3, False),
+        lambda: (25.0, False),  # la cuenta con recálculo de activaciones
+    ),
+    "nb07.check_gpus_70b": (
+        lambda: (_gpus_70b(),),
+        lambda: (_gpus_70b() - 1,),  # reparte también activaciones y logits
+    ),
+    "nb07.check_prediction": (
+        lambda: (_tiny_step().measured, _estimate_tiny(32), "diminuto-llama", 32),
+        lambda: (_tiny_step().measured, _estimate_tiny(64), "diminuto-llama", 32),  # estima otra longitud
     ),
 }
 CHECKERS = _discover()

@@ -54,6 +54,17 @@ def test_estimate_within_ten_percent_of_ledger(name, dtype, method, checkpointin
         assert comparison.estimated_parts()[part] == pytest.approx(measured, rel=0.05, abs=4096), part
 
 
+
+def test_compare_step_reuses_a_built_model_with_and_without_checkpointing(tmp_path):
+    from latamlab.memory.validate import build_for_method
+
+    config = model_config("diminuto-llama")
+    model = build_for_method(config, "lora")
+    reused = [compare_step("d", config, "lora", ckpt, model=model) for ckpt in (False, True, False)]
+    fresh = compare_step("d", config, "lora", False, workdir=tmp_path)
+    assert reused[0].measured.to_dict() == reused[2].measured.to_dict() == fresh.measured.to_dict()
+    assert reused[1].measured.activations < reused[0].measured.activations  # el modelo cambia de modo de verdad
+
 def test_checkpointing_and_qlora_lower_the_estimate():
     config = model_config("qwen2.5-1.5b-instruct")
     full = estimate_memory(config, "full", 2, 1024, False)

@@ -98,3 +98,26 @@ def test_interval_chart_draws_one_bar_per_group_with_its_interval_and_chance():
     plt.close(ax.figure)
     with pytest.raises(ConfigError, match="por grupo"):
         interval_chart([s for s in summaries if s.group is None], "acc", "sin grupos")
+
+
+def test_stacked_bar_chart_stacks_parts_and_writes_totals():
+    from latamlab.plots import stacked_bar_chart
+
+    values = {"full": {"pesos": 2.0, "LoRA": 0.0, "optimizador": 1.5},
+              "qlora": {"pesos": 0.5, "LoRA": 0.25, "optimizador": 0.0}}
+    ax = stacked_bar_chart(values, ylabel="Memoria (GiB)", title="prueba")
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["pesos", "LoRA", "optimizador"]
+    tops = [round(patch.get_y() + patch.get_height(), 6) for patch in ax.patches]
+    assert tops == [2.0, 0.5, 2.0, 0.75, 3.5, 0.75]  # por partida: cada barra, apilada sobre la anterior
+    assert [t.get_text() for t in ax.texts] == ["3,5", "0,8"]  # totales con coma decimal
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["full", "qlora"]
+    empty = stacked_bar_chart({"a": {"pesos": 1.0, "nada": 0.0}}, ylabel="GiB", title="", line=(15.0, "T4"))
+    assert [t.get_text() for t in empty.get_legend().get_texts()] == ["T4", "pesos"]  # lo que es 0 en todas no va
+    assert list(empty.get_lines()[0].get_ydata()) == [15.0, 15.0]
+    from matplotlib.colors import to_rgba
+
+    skipped = stacked_bar_chart({"a": {"nada": 0.0, "pesos": 1.0}}, ylabel="GiB", title="")
+    # el color va con la posición de la partida, aunque la anterior no se dibuje: igual en todos los gráficos
+    assert skipped.patches[0].get_facecolor() == to_rgba(plt.get_cmap("tab10").colors[1])
+    plt.close("all")

@@ -97,9 +97,12 @@ def build_for_method(config, method: str, dtype: str = "fp32", lora_r: int = 8, 
 
 def compare_step(name: str, config, method: str, gradient_checkpointing: bool, batch_size: int = 2,
                  max_length: int = 64, dtype: str = "fp32", lora_r: int = 8, lora_dropout: float = 0.0,
-                 workdir: Path | None = None, device: str = "cpu") -> Comparison:
+                 workdir: Path | None = None, device: str = "cpu",
+                 model: torch.nn.Module | None = None) -> Comparison:
     """Estima y mide un paso de entrenamiento de `config` con `method`; devuelve la comparación.
 
+    `model` es uno ya construido con `build_for_method` (con los mismos `method`, `dtype`, `lora_r`,
+    `lora_dropout` y `device`): así el cuaderno 07 mide con y sin checkpointing sin construirlo dos veces.
     En CUDA también guarda el pico de `torch.cuda.max_memory_allocated` del paso (`peak_allocated`), que
     incluye los picos transitorios y no el contexto de CUDA.
     """
@@ -107,7 +110,8 @@ def compare_step(name: str, config, method: str, gradient_checkpointing: bool, b
     if cuda:
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats(device)
-    model = build_for_method(config, method, dtype, lora_r, lora_dropout, workdir, device=device)
+    if model is None:
+        model = build_for_method(config, method, dtype, lora_r, lora_dropout, workdir, device=device)
     ids = torch.randint(0, config.vocab_size, (batch_size, max_length), generator=torch.Generator().manual_seed(0))
     measured = measure_training_step(model, ids.to(device), gradient_checkpointing=gradient_checkpointing)
     peak = float(torch.cuda.max_memory_allocated(device)) if cuda else None
