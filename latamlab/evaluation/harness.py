@@ -60,8 +60,8 @@ def stratified_indices(items: Sequence[Mapping[str, Any]], by: str = "pais", per
                        seed: int = 0) -> list[int]:
     """Posiciones de una muestra con `per_group` preguntas de cada grupo, sorteadas con `seed` (cuaderno 05).
 
-    Las preguntas del banco vienen ordenadas por país y categoría: ``limit=N`` toma las N primeras, todas de
-    Argentina y casi todas de léxico. Esta muestra toma unas pocas de cada país (o de lo que diga `by`), al azar
+    Las preguntas del banco vienen ordenadas por país y categoría: ``limit=N`` toma las N primeras (con N = 38,
+    35 de Argentina y 3 de Bolivia). Esta muestra toma unas pocas de cada país (o de lo que diga `by`), al azar
     dentro del grupo, para pasarlas como `samples` a :func:`run_harness` o :func:`lm_eval_command`.
 
     Returns:
