@@ -56,15 +56,20 @@ def tiny_dir():
     return local_model_path("diminuto-llama")
 
 
+#: Capítulos que leen lo que otro deja en ``notebooks/salidas/``: van en su grupo, después de él.
+_AFTER = {"05": "04"}  # el 05 evalúa el adaptador que entrena el 04 (y que el 04 borra al empezar)
+
+
 def _scope(nodeid: str) -> str:
     """Grupo de pytest-xdist: un archivo de pruebas, o un capítulo de cuadernos (lección y soluciones).
 
     La lección y sus soluciones van juntas y en orden: las soluciones reutilizan lo que la lección dejó
     en ``notebooks/salidas/`` (p. ej., los adaptadores del cuaderno 04), y la lección lo borra al empezar.
+    Un capítulo de `_AFTER` va en el grupo del que necesita, y corre después (orden de los archivos).
     """
     path = nodeid.split("::", 1)[0]
     chapter = re.match(r"(?:.*/)?(\d\d)_[^/]*\.ipynb$", path)
-    return f"cuaderno-{chapter.group(1)}" if chapter else path
+    return f"cuaderno-{_AFTER.get(chapter.group(1), chapter.group(1))}" if chapter else path
 
 
 def pytest_xdist_make_scheduler(config, log):

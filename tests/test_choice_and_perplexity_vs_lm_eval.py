@@ -168,3 +168,36 @@ def test_item_rows_reads_generation_logs_and_the_command_line_text_form():
     rows = item_rows([api, cli], metrics=("exact_match", "contains"))
     assert [r["id"] for r in rows] == ["var-ar-001", "var-ar-002"]
     assert all("loglik" not in r and r["contains"] == 1.0 for r in rows)
+
+
+def test_stratified_indices_take_per_group_items_at_random_within_each_group():
+    from latamlab.errors import ConfigError
+    from latamlab.evaluation.harness import stratified_indices
+
+    items = [{"pais": p, "n": i} for i, p in enumerate("AAAAABBBC")]
+    picks = stratified_indices(items, "pais", per_group=2, seed=0)
+    assert picks == sorted(picks) and len(set(picks)) == 5
+    assert [items[i]["pais"] for i in picks].count("A") == 2 and [items[i]["pais"] for i in picks].count("C") == 1
+    assert picks == stratified_indices(items, "pais", per_group=2, seed=0)
+    assert {tuple(stratified_indices(items, "pais", 2, seed=s)) for s in range(6)} != {tuple(picks)}  # sorteadas
+    with pytest.raises(ConfigError, match="Quisiste decir `pais`"):
+        stratified_indices(items, "pai", 2)
+    with pytest.raises(ConfigError, match="per_group"):
+        stratified_indices(items, "pais", 0)
+
+
+def test_harness_and_command_take_chosen_samples_instead_of_limit(tiny, tmp_path):
+    from latamlab.data.loaders import load_variants
+    from latamlab.errors import ConfigError
+    from latamlab.evaluation.harness import lm_eval_command, stratified_indices
+
+    items = list(load_variants())
+    chosen = stratified_indices(items, "pais", per_group=1)
+    rows = item_rows(run_harness(*tiny, [MC_TASK], samples=chosen)["samples"][MC_TASK])
+    assert [r["id"] for r in rows] == [items[i]["id"] for i in chosen]
+    assert len({r["pais"] for r in rows}) == len({it["pais"] for it in items}) == len(rows)
+    command = lm_eval_command("carpeta", [MC_TASK], tmp_path, samples=chosen[:2])
+    assert command[command.index("--samples") + 1] == f'{{"{MC_TASK}": [{chosen[0]}, {chosen[1]}]}}'
+    assert "--limit" not in command
+    with pytest.raises(ConfigError, match="no los dos"):
+        run_harness(*tiny, [MC_TASK], limit=2, samples=chosen)

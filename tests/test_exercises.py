@@ -4,6 +4,7 @@ con una pista en español. Los módulos y sus funciones ``check_*`` se descubren
 from __future__ import annotations
 
 import functools
+import math
 import importlib
 import pkgutil
 from types import SimpleNamespace
@@ -70,6 +71,25 @@ def _recipe(compute_dtype):
                               bnb_4bit_compute_dtype=compute_dtype)
 
 
+def _perplexity_report():
+    """Un `PerplexityReport` con 1 000 nats en 300 tokens y 1 200 bytes."""
+    from latamlab.evaluation.perplexity import PerplexityReport
+
+    return PerplexityReport(perplexity=math.exp(1000 / 300), bits_per_byte=1000 / (1200 * math.log(2)), nll=1000.0,
+                            tokens=300, bytes=1200, per_text_nll=(1000.0,), per_text_tokens=(300,),
+                            per_text_bytes=(1200,))
+
+
+def _category_summaries(groups: dict[str, int]):
+    from latamlab.evaluation.bootstrap import MetricSummary
+
+    total = MetricSummary("acc", 0.25, 0.0, 0.5, n=sum(groups.values()))
+    return [total, *(MetricSummary("acc", 0.3, 0.0, 1.0, n=n, group=g) for g, n in groups.items())]
+
+
+#: Con «pega» gana la log-verosimilitud total (acc, posición 3) y con «chance» la dividida por caracteres (acc_norm).
+GT_CHOICES, GT_LOGPROBS = ["chance", "brete", "laburo", "pega"], [-22.05, -24.97, -26.66, -15.56]
+CATEGORIES = {"expresiones": 3, "gramatica": 3, "lexico": 3, "prestamos": 3}
 N = 1.54e9
 Y = torch.tensor([0.4, -1.6, 0.05, 0.8])
 FOOTPRINTS = {"nf4": 104.7, "bf16": 256.6}
@@ -214,6 +234,18 @@ CASES = {
     "nb07.check_prediction": (
         lambda: (_tiny_step().measured, _estimate_tiny(32), "diminuto-llama", 32),
         lambda: (_tiny_step().measured, _estimate_tiny(64), "diminuto-llama", 32),  # estima otra longitud
+    ),
+    "nb05.check_bits_per_byte": (
+        lambda: (1000 / (1200 * math.log(2)), _perplexity_report()),
+        lambda: (1000 / (300 * math.log(2)), _perplexity_report()),  # bits por token
+    ),
+    "nb05.check_acc_norm_pick": (
+        lambda: (0, GT_LOGPROBS, GT_CHOICES),
+        lambda: (3, GT_LOGPROBS, GT_CHOICES),  # la de acc
+    ),
+    "nb05.check_category_breakdown": (
+        lambda: (_category_summaries(CATEGORIES), 3),
+        lambda: (_category_summaries({"lexico": 12}), 3),  # las 12 primeras: todas de léxico
     ),
 }
 CHECKERS = _discover()

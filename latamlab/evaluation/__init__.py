@@ -30,6 +30,7 @@ _EXPORTS = {
     "run_lm_eval_command": "latamlab.evaluation.harness",
     "item_rows": "latamlab.evaluation.harness",
     "breakdown": "latamlab.evaluation.harness",
+    "stratified_indices": "latamlab.evaluation.harness",
     "choice_logprobs": "latamlab.evaluation.choice",
     "pick_choice": "latamlab.evaluation.choice",
     "variant_context": "latamlab.evaluation.choice",

@@ -23,8 +23,8 @@ from typing import Any
 
 from latamlab.errors import ConfigError
 
-__all__ = ["MC_TASK", "GEN_TASK", "CHANCE", "tasks_dir", "task_yaml", "run_harness", "lm_eval_command",
-           "run_lm_eval_command", "item_rows", "breakdown"]
+__all__ = ["MC_TASK", "GEN_TASK", "CHANCE", "tasks_dir", "task_yaml", "stratified_indices", "run_harness",
+           "lm_eval_command", "run_lm_eval_command", "item_rows", "breakdown"]
 
 #: Tarea de opción múltiple por verosimilitud y tarea generativa del banco de variantes.
 MC_TASK, GEN_TASK = "variantes_latam_mc", "variantes_latam_gen"
@@ -56,8 +56,57 @@ def task_yaml(name: str = MC_TASK, root: str | Path | None = None) -> dict[str, 
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
 
 
+def stratified_indices(items: Sequence[Mapping[str, Any]], by: str = "pais", per_group: int = 2,
+                       seed: int = 0) -> list[int]:
+    """Posiciones de una muestra con `per_group` preguntas de cada grupo, sorteadas con `seed` (cuaderno 05).
+
+    Las preguntas del banco vienen ordenadas por país y categoría: ``limit=N`` toma las N primeras (con N = 38,
+    35 de Argentina y 3 de Bolivia). Esta muestra toma unas pocas de cada país (o de lo que diga `by`), al azar
+    dentro del grupo, para pasarlas como `samples` a :func:`run_harness` o :func:`lm_eval_command`.
+
+    Returns:
+        Las posiciones elegidas, en orden creciente (un grupo con menos de `per_group` preguntas va entero).
+
+    Raises:
+        ConfigError: si `items` está vacío, `per_group` no es un entero ≥ 1 o las preguntas no tienen `by`.
+    """
+    import random
+
+    if not items:
+        raise ConfigError("`items` está vacío: no hay preguntas de las que tomar una muestra.")
+    if not isinstance(per_group, int) or per_group < 1:
+        raise ConfigError(f"`per_group` debe ser un entero ≥ 1; recibí {per_group!r}.")
+    if by not in items[0]:
+        from latamlab.config import closest
+
+        raise ConfigError(f"`by` debe ser un campo de las preguntas ({', '.join(items[0])}); recibí {by!r}."
+                          f"{closest(by, items[0])}")
+    groups: dict[Any, list[int]] = {}
+    for i, item in enumerate(items):
+        groups.setdefault(item[by], []).append(i)
+    rng = random.Random(seed)
+    return sorted(i for key in sorted(groups) for i in rng.sample(groups[key], min(per_group, len(groups[key]))))
+
+
+def _in_notebook() -> bool:
+    """Si el código corre en un núcleo de Jupyter (allí stderr es una salida del cuaderno, no una terminal)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _check_subset(limit: int | None, samples: Sequence[int] | None) -> None:
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise ConfigError(f"`limit` debe ser un entero ≥ 1 o None; recibí {limit!r}.")
+    if limit is not None and samples is not None:
+        raise ConfigError("Da `limit` (las primeras N preguntas) o `samples` (posiciones elegidas), no los dos.")
+    if samples is not None and not samples:
+        raise ConfigError("`samples` está vacío: da al menos una posición, p. ej., de `stratified_indices`.")
+
+
 def run_harness(model, tokenizer, tasks: Sequence[str] = (MC_TASK,), *, limit: int | None = None,
-                batch_size: int = 8, include_path: str | Path | None = None) -> dict[str, Any]:
+                samples: Sequence[int] | None = None, batch_size: int = 8,
+                include_path: str | Path | None = None) -> dict[str, Any]:
     """Corre tareas de lm-eval sobre un modelo en memoria y devuelve lo que da `simple_evaluate`.
 
     En CPU aplica antes `latamlab.models.load.guard_cpu_4bit` (no cambia nada si el modelo no es de 4 bits).
@@ -67,6 +116,8 @@ def run_harness(model, tokenizer, tasks: Sequence[str] = (MC_TASK,), *, limit: i
         tokenizer: su tokenizador.
         tasks: nombres de las tareas (por defecto, la de opción múltiple).
         limit: usa solo las primeras `limit` preguntas de cada tarea (``None`` = todas).
+        samples: en vez de `limit`, las posiciones de las preguntas a usar en cada tarea (las de
+            :func:`stratified_indices`, por ejemplo); es el argumento ``samples`` de `simple_evaluate`.
         batch_size: peticiones por lote.
         include_path: carpeta con los YAML de las tareas; por defecto :func:`tasks_dir`.
 
@@ -75,10 +126,9 @@ def run_harness(model, tokenizer, tasks: Sequence[str] = (MC_TASK,), *, limit: i
         ``samples`` (una entrada por pregunta, con ``doc``, ``filtered_resps`` y cada métrica).
 
     Raises:
-        ConfigError: si `limit` no es un entero positivo.
+        ConfigError: si `limit` no es un entero positivo, `samples` está vacío o se dan los dos.
     """
-    if limit is not None and (not isinstance(limit, int) or limit < 1):
-        raise ConfigError(f"`limit` debe ser un entero ≥ 1 o None; recibí {limit!r}.")
+    _check_subset(limit, samples)
     import lm_eval
     import lm_eval.tasks  # necesario antes de `lm_eval.tasks.TaskManager` (lm-eval 0.4.13)
     from lm_eval.models.huggingface import HFLM
@@ -95,36 +145,44 @@ def run_harness(model, tokenizer, tasks: Sequence[str] = (MC_TASK,), *, limit: i
     lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size)
     was_training = model.training
     model.eval()
-    # lm-eval dibuja sus propias barras en stderr; con LATAMLAB_PROGRESO=0 (cuadernos en CI) se callan.
-    quiet = contextlib.nullcontext() if progress_enabled() else contextlib.redirect_stderr(io.StringIO())
+    # lm-eval dibuja sus barras de texto en stderr: se ven en una terminal, pero no con LATAMLAB_PROGRESO=0 (pruebas)
+    # ni en un cuaderno, donde quedarían como salida de error distinta en cada corrida.
+    shown = progress_enabled() and not _in_notebook()
+    quiet = contextlib.nullcontext() if shown else contextlib.redirect_stderr(io.StringIO())
     try:
         with quiet:
-            return lm_eval.simple_evaluate(model=lm, tasks=list(tasks), limit=limit, log_samples=True,
+            chosen = None if samples is None else {task: [int(i) for i in samples] for task in tasks}
+            return lm_eval.simple_evaluate(model=lm, tasks=list(tasks), limit=limit, samples=chosen, log_samples=True,
                                            task_manager=manager, verbosity="ERROR")
     finally:
         model.train(was_training)
 
 
 def lm_eval_command(model_dir: str | Path, tasks: Sequence[str], output_path: str | Path, *,
-                    limit: int | None = None, batch_size: int = 8, dtype: str = "float32") -> list[str]:
+                    limit: int | None = None, samples: Sequence[int] | None = None, batch_size: int = 8,
+                    dtype: str = "float32") -> list[str]:
     """El comando ``lm_eval`` que evalúa la carpeta de un modelo en nuestras tareas (cuaderno 05).
 
     Es el mismo que escribirías en una terminal:
     ``lm_eval --model hf --model_args pretrained=CARPETA,dtype=float32 --include_path data/variantes/lm_eval
-    --tasks variantes_latam_mc --limit 20 --log_samples --output_path salida``.
+    --tasks variantes_latam_mc --limit 20 --log_samples --output_path salida``. Con `samples` (posiciones de
+    preguntas, como en :func:`run_harness`) usa ``--samples '{"tarea": [0, 7, …]}'`` en vez de ``--limit``.
     """
+    _check_subset(limit, samples)
     exe = Path(sys.executable).parent / "lm_eval"
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "lm_eval"]
     command += ["--model", "hf", "--model_args", f"pretrained={model_dir},dtype={dtype}", "--device", "cpu",
                 "--batch_size", str(batch_size), "--include_path", str(tasks_dir()), "--tasks", ",".join(tasks),
                 "--output_path", str(output_path), "--log_samples"]
+    if samples is not None:
+        command += ["--samples", json.dumps({task: [int(i) for i in samples] for task in tasks})]
     return command + (["--limit", str(limit)] if limit is not None else [])
 
 
 def run_lm_eval_command(model_dir: str | Path, tasks: Sequence[str], output_path: str | Path, *,
-                        limit: int | None = None, batch_size: int = 8,
+                        limit: int | None = None, samples: Sequence[int] | None = None, batch_size: int = 8,
                         timeout: float = 1800) -> tuple[str, dict[str, Any], dict[str, list[dict]]]:
-    """Corre :func:`lm_eval_command` sin internet y lee lo que escribió.
+    """Corre :func:`lm_eval_command` sin internet y lee lo que escribió (`limit` o `samples`, como allí).
 
     Returns:
         ``(lo que imprimió, el JSON de resultados, {tarea: registro por pregunta})``.
@@ -135,7 +193,8 @@ def run_lm_eval_command(model_dir: str | Path, tasks: Sequence[str], output_path
     from latamlab.errors import LatamlabError
 
     offline = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    result = subprocess.run(lm_eval_command(model_dir, tasks, output_path, limit=limit, batch_size=batch_size),
+    result = subprocess.run(lm_eval_command(model_dir, tasks, output_path, limit=limit, samples=samples,
+                                            batch_size=batch_size),
                             env={**os.environ, **offline}, capture_output=True, text=True, timeout=timeout,
                             check=False)
     out = Path(output_path)
