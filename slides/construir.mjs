@@ -1,5 +1,6 @@
 // Construye cada presentación `NN_*.md` de esta carpeta a un HTML autocontenido (lo llama `make slides`).
-//   node construir.mjs [carpeta de salida]   (por omisión ../salidas/presentaciones)
+//   node construir.mjs [carpeta de salida] [carpeta de las presentaciones]
+//   (por omisión ../salidas/presentaciones y esta carpeta; las figuras se buscan siempre en slides/figuras/)
 // Después revisa que ningún HTML nombre una dirección de internet: la construcción falla si alguno lo hace.
 import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -19,14 +20,15 @@ export function direccionesExternas(html) {
     .filter((url) => !PERMITIDAS.test(url))
 }
 
-const presentaciones = readdirSync(carpeta).filter((f) => /^\d\d_.*\.md$/.test(f)).sort()
+const entrada = resolve(process.argv[3] || carpeta)
+const presentaciones = readdirSync(entrada).filter((f) => /^\d\d_.*\.md$/.test(f)).sort()
 mkdirSync(salida, { recursive: true })
 let fallas = 0
 for (const md of presentaciones) {
   const html = join(salida, md.replace(/\.md$/, '.html'))
   let codigo
   try {
-    codigo = await marpCli(['--config-file', join(carpeta, 'marp.config.mjs'), '--no-stdin', join(carpeta, md), '-o', html])
+    codigo = await marpCli(['--config-file', join(carpeta, 'marp.config.mjs'), '--no-stdin', join(entrada, md), '-o', html])
   } catch (error) {
     console.error(`[FALLA] ${md}: ${error.message}`)
     codigo = 1

@@ -16,7 +16,7 @@ function cuadernoExiste(numero) {
 
 function pendiente(nombre, numero) {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="800" height="300"><rect width="800" height="300" ` +
-    `fill="#f3f3f3" stroke="#999" stroke-dasharray="8"/><text x="400" y="140" font-size="28" text-anchor="middle" ` +
+    `fill="#f3f3f3" stroke="#999" stroke-dasharray="8"/><text x="400" y="140" font-size="22" text-anchor="middle" ` +
     `font-family="sans-serif" fill="#555">Figura pendiente: ${nombre}</text><text x="400" y="185" font-size="22" ` +
     `text-anchor="middle" font-family="sans-serif" fill="#777">llega con el cuaderno ${numero}</text></svg>`
   return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`

@@ -98,15 +98,43 @@ def test_decks_build_offline_without_external_urls(built_decks):
 
 
 @pytest.mark.slow
-def test_decks_render_in_headless_chromium(built_decks):
+def test_build_rejects_external_and_missing_figures(tmp_path):
+    if reason := _node_ready():
+        pytest.skip(reason)
+    head = "---\nmarp: true\n---\n# Prueba\n\n"
+    cases = {"externa": ("![](https://ejemplo.org/a.png)", "Imagen externa"),
+             "falta": ("![](figuras/01_no_existe.png)", "Falta la figura"),
+             "pendiente": ("![](figuras/99_aun_no.png)", None)}
+    for name, (image, error) in cases.items():
+        decks = tmp_path / name
+        decks.mkdir()
+        (decks / "00_prueba.md").write_text(head + image + "\n", encoding="utf-8")
+        run = subprocess.run(["node", str(SLIDES / "construir.mjs"), str(tmp_path / f"{name}_html"), str(decks)],
+                             capture_output=True, text=True, timeout=60)
+        if error is None:  # el cuaderno 99 no existe: recuadro «figura pendiente» dentro del HTML
+            assert run.returncode == 0, run.stderr
+            assert "data:image/svg+xml;base64," in (tmp_path / f"{name}_html" / "00_prueba.html").read_text("utf-8")
+        else:
+            assert run.returncode == 1 and error in run.stderr, (name, run.stderr[-500:])
+
+
+@pytest.mark.slow
+def test_decks_render_in_headless_chromium(built_decks, tmp_path):
     chromium = revisar.find_chromium()
     if chromium is None:
         pytest.skip("no hay Chromium: instálalo con «apt-get install chromium» (la construcción ya se revisó)")
     try:
-        results = revisar.check_decks(built_decks, CAPTURES, chromium)
+        # Una página rota al final, para ver que la revisión también falla cuando debe.
+        broken = tmp_path / "rota.html"
+        broken.write_text('<img src="no_existe.png"><script>console.error("mal"); noDefinida();</script>',
+                          encoding="utf-8")
+        *results, bad = revisar.check_decks([*built_decks, broken], CAPTURES, chromium)
     except (OSError, RuntimeError, TimeoutError) as err:
         pytest.skip(f"Chromium no pudo arrancar aquí ({err}); la construcción ya se revisó")
     from PIL import Image
+
+    bad.screenshot.unlink()  # la captura de la página rota no es de ninguna presentación
+    assert not bad.ok and len(bad.errors) == 3, bad.errors
 
     for r in results:
         assert not r.errors, f"{r.path.name}: errores en la consola: {r.errors}"
