@@ -126,15 +126,18 @@ def test_decks_render_in_headless_chromium(built_decks, tmp_path):
     try:
         # Una página rota al final, para ver que la revisión también falla cuando debe.
         broken = tmp_path / "rota.html"
-        broken.write_text('<img src="no_existe.png"><script>console.error("mal"); noDefinida();</script>',
-                          encoding="utf-8")
+        broken.write_text('<img src="no_existe.png"><img src="https://ejemplo.invalid/a.png">'
+                          '<script>console.error("mal"); noDefinida();</script>', encoding="utf-8")
         *results, bad = revisar.check_decks([*built_decks, broken], CAPTURES, chromium)
     except (OSError, RuntimeError, TimeoutError) as err:
         pytest.skip(f"Chromium no pudo arrancar aquí ({err}); la construcción ya se revisó")
     from PIL import Image
 
     bad.screenshot.unlink()  # la captura de la página rota no es de ninguna presentación
-    assert not bad.ok and len(bad.errors) == 3, bad.errors
+    assert not bad.ok and bad.external_requests == ["https://ejemplo.invalid/a.png"], bad.external_requests
+    assert any("no_existe.png" in e for e in bad.errors), bad.errors
+    assert any(e.startswith("console.error: mal") for e in bad.errors), bad.errors
+    assert any(e.startswith("excepción: ReferenceError") for e in bad.errors), bad.errors
 
     for r in results:
         assert not r.errors, f"{r.path.name}: errores en la consola: {r.errors}"
