@@ -16,7 +16,9 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # make test-rapido → solo las pruebas de pytest sin la marca `slow` (sin cuadernos): unos minutos en 2 núcleos
-.PHONY: lab test test-rapido install install-test preparar clean-cache
+# make slides      → exporta las figuras de los cuadernos y construye las presentaciones de slides/ a HTML
+#                    autocontenido en salidas/presentaciones/ (Marp fijado en slides/package-lock.json; necesita Node)
+.PHONY: lab test test-rapido install install-test preparar clean-cache slides
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -50,6 +52,15 @@ test: install-test preparar
 
 test-rapido: install-test preparar
 	LATAMLAB_MODO=$${LATAMLAB_MODO:-cpu} HF_HUB_OFFLINE=1 $(BIN)/pytest -m "not slow" tests
+
+# npm ci instala exactamente lo del archivo de bloqueo (la primera vez necesita el registro de npm o su caché).
+slides/node_modules/.instalado: slides/package.json slides/package-lock.json
+	cd slides && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+slides: slides/node_modules/.instalado
+	$(PY) scripts/exportar_figuras.py
+	node slides/construir.mjs
 
 clean-cache:
 	rm -rf "$${LATAMLAB_CACHE:-$$HOME/.cache/latamlab}"
