@@ -1,7 +1,7 @@
 """Rendimiento de `latamlab entrenar` frente a un entrenamiento ingenuo con peft + `Trainer`.
 
 Uso:  .venv/bin/python scripts/medir_entrenamiento.py [--preset cpu] [--steps 8] [--examples 64] [--batch N]
-                                                      [--salida salidas/entrenamiento.json]
+                                                      [--compute_dtype auto|fp32|bf16] [--salida salidas/entrenamiento.json]
 
 Los tres brazos usan el mismo modelo, precisión, LoRA, datos (los primeros `--examples` de finanzas), lote
 (`--batch`, o el del preset), tasa de aprendizaje y pasos:
@@ -40,7 +40,7 @@ def run_latamlab(preset: str, steps: int, examples: int, batch: int, out: Path, 
             "losses": [r["loss"] for r in steps_rows]}
 
 
-def run_naive(preset: str, steps: int, examples: int, batch: int, out: Path) -> dict:
+def run_naive(preset: str, steps: int, examples: int, batch: int, out: Path, compute_dtype: str = "auto") -> dict:
     """peft + `Trainer` con relleno hasta la más larga y pérdida en toda la secuencia."""
     import torch
     from peft import LoraConfig, get_peft_model
@@ -54,7 +54,8 @@ def run_naive(preset: str, steps: int, examples: int, batch: int, out: Path) -> 
     from latamlab.runtime.device import device_for_mode
 
     quiet_libraries()
-    cfg = load_train_config(preset, max_train_examples=examples, per_device_train_batch_size=batch)
+    cfg = load_train_config(preset, max_train_examples=examples, per_device_train_batch_size=batch,
+                            compute_dtype=compute_dtype)
     device = device_for_mode(cfg.mode)
     dtype = mixed_dtype(cfg, device)
     seed_everything(cfg.seed)
@@ -100,6 +101,8 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--examples", type=int, default=64)
     parser.add_argument("--batch", type=int, default=None, help="ejemplos por lote (por defecto, los del preset)")
+    parser.add_argument("--compute_dtype", default="auto", choices=("auto", "fp32", "bf16"),
+                        help="tipo del cálculo mixto de los tres brazos (auto: bf16 donde es nativo)")
     parser.add_argument("--salida", type=Path, default=Path("salidas/entrenamiento.json"))
     opts = parser.parse_args()
     from latamlab.numbers import fmt_number
@@ -108,10 +111,11 @@ def main() -> int:
     batch = opts.batch or load_train_config(opts.preset).per_device_train_batch_size
 
     with tempfile.TemporaryDirectory() as tmp:
-        ours = run_latamlab(opts.preset, opts.steps, opts.examples, batch, Path(tmp) / "latamlab")
+        dtype = ("--compute_dtype", opts.compute_dtype)
+        ours = run_latamlab(opts.preset, opts.steps, opts.examples, batch, Path(tmp) / "latamlab", dtype)
         trl = run_latamlab(opts.preset, opts.steps, opts.examples, batch, Path(tmp) / "trl",
-                           ("--no-fast_loss", "--no-group_by_length"))
-        naive = run_naive(opts.preset, opts.steps, opts.examples, batch, Path(tmp) / "ingenuo")
+                           ("--no-fast_loss", "--no-group_by_length", *dtype))
+        naive = run_naive(opts.preset, opts.steps, opts.examples, batch, Path(tmp) / "ingenuo", opts.compute_dtype)
     for arm in (ours, trl, naive):
         arm["tokens_per_s"] = arm["tokens"] / arm["seconds"]
     ratio = ours["tokens_per_s"] / naive["tokens_per_s"]
@@ -127,7 +131,8 @@ def main() -> int:
     print("pérdida ingenuo (secuencia entera):", " ".join(fmt_number(x, 3) for x in naive["losses"]))
     opts.salida.parent.mkdir(parents=True, exist_ok=True)
     print(f"(preset {opts.preset}, lote {batch}, {opts.steps} pasos, primeros {opts.examples} ejemplos de finanzas)")
-    opts.salida.write_text(json.dumps({"preset": opts.preset, "steps": opts.steps, "examples": opts.examples, "batch": batch,
+    opts.salida.write_text(json.dumps({"preset": opts.preset, "steps": opts.steps, "examples": opts.examples,
+                                       "batch": batch, "compute_dtype": opts.compute_dtype,
                                        "latamlab": ours, "trl_loss": trl, "naive": naive, "ratio": ratio}, indent=2), encoding="utf-8")
     print(f"Guardado en {opts.salida}")
     return 0
