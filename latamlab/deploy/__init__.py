@@ -13,6 +13,20 @@ _EXPORTS = {
     "merge_adapter": "latamlab.deploy.merge",
     "merge_gap": "latamlab.deploy.merge",
     "is_quantized": "latamlab.deploy.merge",
+    "convert_to_gguf": "latamlab.deploy.gguf",
+    "quantize_gguf": "latamlab.deploy.gguf",
+    "llama_cpp_missing": "latamlab.deploy.gguf",
+    "converter_path": "latamlab.deploy.gguf",
+    "LlamaCppLM": "latamlab.deploy.gguf_model",
+    "FORMATS": "latamlab.deploy.table",
+    "CPU_FORMATS": "latamlab.deploy.table",
+    "DeployRow": "latamlab.deploy.table",
+    "deployment_table": "latamlab.deploy.table",
+    "format_deployment_table": "latamlab.deploy.table",
+    "stratified_variants": "latamlab.deploy.table",
+    "prune_magnitude": "latamlab.deploy.prune",
+    "prune_2_4": "latamlab.deploy.prune",
+    "pruning_curve": "latamlab.deploy.prune",
 }
 
 __all__ = list(_EXPORTS)

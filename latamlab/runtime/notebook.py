@@ -26,7 +26,10 @@ def quiet_libraries() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     # bitsandbytes en CPU sin el paquete opcional `kernels` avisa al usarse ("Failed to load CPU
     # gemm_4bit_forward"); es inofensivo (usa su ruta propia) y por eso se baja su registro a ERROR.
-    for name in ("bitsandbytes", "transformers", "datasets", "huggingface_hub", "accelerate", "peft", "trl"):
+    # torchao (cuaderno 06) avisa al importarse que sus extensiones de CUDA no cargan (en CPU no hacen falta) y
+    # torch, que torchao registra sus enumeraciones de una forma obsoleta (`torch.utils._pytree`): nada que hacer.
+    for name in ("bitsandbytes", "transformers", "datasets", "huggingface_hub", "accelerate", "peft", "trl",
+                 "torchao", "torch.utils._pytree"):
         logging.getLogger(name).setLevel(logging.ERROR)
     try:
         import transformers
