@@ -55,7 +55,7 @@ def test_gguf_row_says_why_it_is_missing(tiny_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("LATAMLAB_LLAMA_CPP", str(tmp_path / "sin-llama-cpp"))
     row = measure_format("gguf-q8_0", tiny_dir, texts=["hola"], finance_items=[], variant_items=[],
                          work_dir=tmp_path)
-    assert row.perplexity is None and "convert_hf_to_gguf.py" in row.missing
+    assert row.perplexity is None and "llama-cpp-python" in row.missing and "sin-llama-cpp" in row.missing
 
 
 def test_torchao_int8_weight_only_stays_close_to_fp32(tiny_dir):

@@ -100,17 +100,18 @@ def _torchao_int8(model: torch.nn.Module) -> torch.nn.Module:
 
 def _gguf_file(fmt: str, model_dir: Path, work_dir: Path) -> Path:
     """El GGUF de `fmt` en `work_dir` (se convierte o cuantiza si falta o es más viejo que el modelo)."""
-    from latamlab.deploy.gguf import convert_to_gguf, quantize_gguf
+    from latamlab.deploy.gguf import convert_to_gguf, llama_cpp_module, quantize_gguf
 
+    llama_cpp_module()  # sin llama.cpp no se puede correr el GGUF: mejor saberlo antes de convertir
     kind = fmt.removeprefix("gguf-").upper()
     target = work_dir / f"{model_dir.name}-{kind}.gguf"
     newest = max(p.stat().st_mtime for p in model_dir.glob("*.safetensors"))
     if target.is_file() and target.stat().st_mtime >= newest:
         return target
-    if kind == "Q4_K_M":
-        return quantize_gguf(_gguf_file("gguf-f16", model_dir, work_dir), target, "Q4_K_M",
-                             threads=torch.get_num_threads())
-    return convert_to_gguf(model_dir, target, kind)
+    if kind == "F16":
+        return convert_to_gguf(model_dir, target, kind)
+    # Q8_0 también lo escribe el convertidor, pero desde el F16 el cuantizador de llama.cpp tarda segundos.
+    return quantize_gguf(_gguf_file("gguf-f16", model_dir, work_dir), target, kind, threads=torch.get_num_threads())
 
 
 def load_format(fmt: str, model_dir: str | Path, work_dir: str | Path) -> tuple[torch.nn.Module, Any, float, float]:
@@ -184,6 +185,7 @@ def measure_format(fmt: str, model_dir: str | Path, *, texts: Sequence[str], fin
     from latamlab.evaluation.finance import finance_rows
     from latamlab.evaluation.perplexity import perplexity_report
 
+    _warm_imports(Path(model_dir))
     gc.collect()
     before = _rss_mb()
     try:
@@ -214,7 +216,7 @@ def _warm_imports(model_dir: Path) -> None:
 
 
 def deployment_table(model_dir: str | Path | None = None, formats: Sequence[str] = CPU_FORMATS, *,
-                     n_texts: int = 20, n_finance: int = 4, n_variants: int = 8,
+                     n_texts: int = 10, n_finance: int = 2, n_variants: int = 4,
                      work_dir: str | Path | None = None, **options: Any) -> list[DeployRow]:
     """Mide cada formato de `formats` sobre el mismo modelo y los mismos datos (cuaderno 06).
 
@@ -240,7 +242,6 @@ def deployment_table(model_dir: str | Path | None = None, formats: Sequence[str]
     texts = list(load_corpus()["test"]["texto"])[:n_texts]
     finance = load_finance_split("referencia")[:n_finance]
     variants = stratified_variants(n_variants) if n_variants else []
-    _warm_imports(model_dir)
     with tempfile.TemporaryDirectory(prefix="latamlab-despliegue-") as tmp:
         folder = Path(work_dir) if work_dir is not None else Path(tmp)
         return [measure_format(fmt, model_dir, texts=texts, finance_items=finance, variant_items=variants,
