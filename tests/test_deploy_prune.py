@@ -52,3 +52,20 @@ def test_pruning_curve_measures_each_point(tiny_dir):
     assert rows[0]["sparsity"] < 0.01 and rows[1]["sparsity"] == pytest.approx(0.5, abs=0.01)
     assert rows[1]["perplexity"] != pytest.approx(rows[0]["perplexity"], rel=1e-3)
     assert all(r["forward_s"] > 0 for r in rows)
+
+
+def test_charts_draw_measured_rows_and_the_curve():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from latamlab.deploy.charts import deployment_chart, pruning_chart
+    from latamlab.deploy.table import DeployRow
+
+    rows = [DeployRow("fp32", size_mb=513.2, generate_tps=10.2, perplexity=107.0),
+            DeployRow("gguf-q4_k_m", missing="llama.cpp no está compilado")]
+    fig = deployment_chart(rows)
+    assert [len(ax.patches) for ax in fig.axes] == [1, 1, 1]  # la fila sin medir no se dibuja
+    ax = pruning_chart([{"kind": "no estructurada", "sparsity": s, "perplexity": p}
+                        for s, p in ((0, 84.5), (0.3, 268.8))] + [{"kind": "2:4", "sparsity": 0.5, "perplexity": 1e4}])
+    assert [line.get_label() for line in ax.get_lines()] == ["no estructurada", "2:4"]
+    assert ax.get_yscale() == "log"

@@ -27,6 +27,8 @@ _EXPORTS = {
     "prune_magnitude": "latamlab.deploy.prune",
     "prune_2_4": "latamlab.deploy.prune",
     "pruning_curve": "latamlab.deploy.prune",
+    "deployment_chart": "latamlab.deploy.charts",
+    "pruning_chart": "latamlab.deploy.charts",
 }
 
 __all__ = list(_EXPORTS)
