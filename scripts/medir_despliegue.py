@@ -42,21 +42,6 @@ def _build() -> int:
     return code
 
 
-def _one(opts) -> int:
-    """Mide un solo formato (lo llama el proceso principal) y escribe su fila en JSON."""
-    from latamlab.data.loaders import load_corpus
-    from latamlab.deploy.table import measure_format, stratified_variants
-    from latamlab.evaluation.finance import load_finance_split
-    from latamlab.runtime.notebook import quiet_libraries
-
-    quiet_libraries()
-    row = measure_format(opts.solo, opts.modelo, texts=list(load_corpus()["test"]["texto"])[:opts.textos],
-                         finance_items=load_finance_split("referencia")[:opts.finanzas],
-                         variant_items=stratified_variants(opts.variantes), work_dir=opts.carpeta)
-    Path(opts.fila).write_text(json.dumps(row.as_dict(), ensure_ascii=False), encoding="utf-8")
-    return 0
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modelo", default="smollm2-135m-instruct")
@@ -70,8 +55,6 @@ def main() -> int:
     parser.add_argument("--carpeta", type=Path, default=Path.home() / ".cache" / "latamlab" / "despliegue")
     parser.add_argument("--salida", type=Path, default=Path("salidas/despliegue.json"))
     parser.add_argument("--compilar", action="store_true", help="compila llama-cpp-python en la caché y termina")
-    parser.add_argument("--solo", help=argparse.SUPPRESS)
-    parser.add_argument("--fila", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     os.environ["OMP_NUM_THREADS"] = str(opts.hilos)
     os.environ.setdefault("LATAMLAB_PROGRESO", "0")
@@ -80,10 +63,7 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(opts.hilos)
-    if opts.solo:
-        return _one(opts)
-
-    from latamlab.deploy.table import FORMATS, DeployRow, format_deployment_table
+    from latamlab.deploy.table import FORMATS, deployment_table, format_deployment_table
     from latamlab.models.load import resolve_source
     from latamlab.numbers import fmt_number
     from latamlab.runtime.notebook import quiet_libraries
@@ -107,20 +87,15 @@ def main() -> int:
         base, tokenizer = load_model(str(model_dir), precision="fp32")
         model_dir = opts.carpeta / "fusionado"
         merge_adapter(base, opts.adaptador, output=model_dir, tokenizer=tokenizer)
-    rows = []
-    for fmt in formats:
-        row_file = opts.carpeta / f"fila-{fmt}.json"
-        command = [sys.executable, __file__, "--solo", fmt, "--fila", str(row_file), "--modelo", str(model_dir),
-                   "--textos", str(opts.textos), "--finanzas", str(opts.finanzas), "--variantes",
-                   str(opts.variantes), "--hilos", str(opts.hilos), "--carpeta", str(opts.carpeta)]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode == 0:
-            rows.append(DeployRow(**json.loads(row_file.read_text(encoding="utf-8"))))
-        else:
-            rows.append(DeployRow(fmt, missing=" | ".join(done.stderr.strip().splitlines()[-2:])))
-        print(f"{fmt}: listo", flush=True)
+    rows = deployment_table(model_dir, formats, n_texts=opts.textos, n_finance=opts.finanzas,
+                            n_variants=opts.variantes, work_dir=opts.carpeta, isolate=True)
     print(format_deployment_table(rows))
     report["rows"] = [r.as_dict() for r in rows]
+    from latamlab.deploy.gguf import tensor_types
+
+    report["gguf_tensor_types"] = {p.name: tensor_types(p) for p in sorted(opts.carpeta.glob("*.gguf"))}
+    for name, types in report["gguf_tensor_types"].items():
+        print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in types.items()))
     if opts.poda:
         from latamlab.data.loaders import load_corpus
         from latamlab.deploy.prune import pruning_curve

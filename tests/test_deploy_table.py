@@ -73,3 +73,14 @@ def test_torchao_int8_weight_only_stays_close_to_fp32(tiny_dir):
     weight = model.model.layers[0].mlp.up_proj.weight
     assert type(weight).__name__ != "Parameter" and "Int8" in type(weight).__name__
     assert 0 < (quant - ref).abs().max() < 0.05 * ref.abs().max()
+
+
+@pytest.mark.slow
+def test_isolated_row_reports_memory_from_its_own_process(tiny_dir, tmp_path):
+    from latamlab.deploy.table import deployment_table
+
+    isolated, = deployment_table(tiny_dir, ("fp32",), n_texts=2, n_finance=0, n_variants=0, work_dir=tmp_path)
+    shared, = deployment_table(tiny_dir, ("fp32",), n_texts=2, n_finance=0, n_variants=0, work_dir=tmp_path,
+                               isolate=False)
+    assert isolated.missing is None and isolated.memory_mb > 0 and shared.memory_mb is None
+    assert isolated.perplexity == pytest.approx(shared.perplexity, rel=1e-6)  # la misma medida, en otro proceso

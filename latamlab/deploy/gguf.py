@@ -30,7 +30,7 @@ from pathlib import Path
 from latamlab.errors import ConfigError, LatamlabError, SetupError
 
 __all__ = ["GGUF_TYPES", "CONVERT_TYPES", "BUILD_CMAKE_ARGS", "build_command", "llama_cpp_home", "converter_path", "convert_to_gguf", "llama_cpp_module",
-           "llama_cpp_missing", "quantize_gguf"]
+           "llama_cpp_missing", "quantize_gguf", "tensor_types"]
 
 #: Tipos GGUF del curso: los dos primeros los escribe el convertidor; Q4_K_M, el cuantizador.
 GGUF_TYPES = ("F16", "Q8_0", "Q4_K_M")
@@ -204,3 +204,17 @@ def quantize_gguf(source: str | Path, outfile: str | Path, qtype: str = "Q4_K_M"
     if code != 0 or not outfile.is_file():
         raise LatamlabError(f"llama_model_quantize devolvió {code} al cuantizar {source} a {kind}.")
     return outfile
+
+
+def tensor_types(path: str | Path) -> dict[str, int]:
+    """Cuántos tensores de cada tipo (``Q4_K``, ``Q5_0``, ``F32``…) tiene un GGUF, de mayor a menor.
+
+    Sirve para ver qué hizo el cuantizador: Q4_K pide filas múltiplo de 256 y, donde no lo son (576 columnas en
+    SmolLM2-135M), llama.cpp usa otro tipo para esa matriz.
+    """
+    from collections import Counter
+
+    from gguf import GGUFReader
+
+    counts = Counter(t.tensor_type.name for t in GGUFReader(str(path)).tensors)
+    return dict(counts.most_common())

@@ -12,6 +12,7 @@ tabla con el motivo en vez de cifras.
 from __future__ import annotations
 
 import gc
+import os
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -215,9 +216,42 @@ def _warm_imports(model_dir: Path) -> None:
         AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(str(model_dir)))
 
 
+def _measure_isolated(fmt: str, model_dir: Path, data: dict[str, Any], work_dir: Path,
+                      options: dict[str, Any]) -> DeployRow:
+    """:func:`measure_format` en un proceso de Python propio (así la memoria y la carga no dependen de otras filas)."""
+    import json
+    import subprocess
+    import sys
+
+    request = work_dir / f"pedido-{fmt}.json"
+    request.write_text(json.dumps({"fmt": fmt, "model_dir": str(model_dir), "work_dir": str(work_dir), **data,
+                                   "options": options}, ensure_ascii=False), encoding="utf-8")
+    code = ("import json, sys, torch; from latamlab.runtime.notebook import quiet_libraries; quiet_libraries(); "
+            f"torch.set_num_threads({torch.get_num_threads()}); from latamlab.deploy.table import _child; _child(sys.argv[1])")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "OMP_NUM_THREADS": str(torch.get_num_threads())}
+    done = subprocess.run([sys.executable, "-c", code, str(request)], capture_output=True, text=True, env=env,
+                          check=False)
+    answer = request.with_suffix(".fila.json")
+    if done.returncode != 0 or not answer.is_file():
+        tail = " | ".join(done.stderr.strip().splitlines()[-2:])
+        return DeployRow(fmt, missing=f"la medición terminó con código {done.returncode}: {tail}")
+    return DeployRow(**json.loads(answer.read_text(encoding="utf-8")))
+
+
+def _child(request: str) -> None:
+    """Lado del proceso hijo de :func:`_measure_isolated`: lee el pedido, mide y escribe la fila."""
+    import json
+
+    args = json.loads(Path(request).read_text(encoding="utf-8"))
+    row = measure_format(args["fmt"], args["model_dir"], texts=args["texts"], finance_items=args["finance"],
+                         variant_items=args["variants"], work_dir=args["work_dir"], **args["options"])
+    Path(request).with_suffix(".fila.json").write_text(json.dumps(row.as_dict(), ensure_ascii=False),
+                                                        encoding="utf-8")
+
+
 def deployment_table(model_dir: str | Path | None = None, formats: Sequence[str] = CPU_FORMATS, *,
                      n_texts: int = 10, n_finance: int = 2, n_variants: int = 4,
-                     work_dir: str | Path | None = None, **options: Any) -> list[DeployRow]:
+                     work_dir: str | Path | None = None, isolate: bool = True, **options: Any) -> list[DeployRow]:
     """Mide cada formato de `formats` sobre el mismo modelo y los mismos datos (cuaderno 06).
 
     Args:
@@ -227,6 +261,8 @@ def deployment_table(model_dir: str | Path | None = None, formats: Sequence[str]
         n_finance: preguntas de referencia de finanzas (F1 de *tokens*).
         n_variants: preguntas del banco de variantes, repartidas por país (:func:`stratified_variants`).
         work_dir: carpeta de los GGUF convertidos (se reutilizan); ``None`` = una carpeta temporal.
+        isolate: mide cada formato en un proceso propio (unos segundos más por fila). Sin aislar, la memoria no
+            se informa: lo que crece el proceso depende de lo que liberaron las filas anteriores.
         **options: ``prompt_tokens``, ``new_tokens``, ``max_new_tokens`` de :func:`measure_format`.
 
     Returns:
@@ -244,8 +280,15 @@ def deployment_table(model_dir: str | Path | None = None, formats: Sequence[str]
     variants = stratified_variants(n_variants) if n_variants else []
     with tempfile.TemporaryDirectory(prefix="latamlab-despliegue-") as tmp:
         folder = Path(work_dir) if work_dir is not None else Path(tmp)
-        return [measure_format(fmt, model_dir, texts=texts, finance_items=finance, variant_items=variants,
+        folder.mkdir(parents=True, exist_ok=True)
+        if isolate:
+            data = {"texts": texts, "finance": finance, "variants": variants}
+            return [_measure_isolated(fmt, model_dir, data, folder, options) for fmt in formats]
+        rows = [measure_format(fmt, model_dir, texts=texts, finance_items=finance, variant_items=variants,
                                work_dir=folder, **options) for fmt in formats]
+        for row in rows:
+            row.memory_mb = None
+        return rows
 
 
 def format_deployment_table(rows: Sequence[DeployRow]) -> str:
