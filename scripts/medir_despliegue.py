@@ -82,8 +82,9 @@ def main() -> int:
         texts = list(load_corpus()["test"]["texto"])[:opts.textos]
         report["merge"] = [merge_gap(model_dir, opts.adaptador, texts, precision=p) for p in ("fp32", "nf4")]
         for gap in report["merge"]:
-            print(f"fusión en {gap['precision']}: máx. |Δ logit| {fmt_number(gap['max_abs_logit_diff'], 6)}, "
-                  f"perplejidad {fmt_number(gap['perplexity_unmerged'], 2)} → {fmt_number(gap['perplexity_merged'], 2)}")
+            diff = fmt_number(gap["max_abs_logit_diff"], 6)
+            print(f"fusión en {gap['precision']}: máx. |Δ logit| {diff}, perplejidad "
+                  f"{fmt_number(gap['perplexity_unmerged'], 2)} → {fmt_number(gap['perplexity_merged'], 2)}")
         base, tokenizer = load_model(str(model_dir), precision="fp32")
         model_dir = opts.carpeta / "fusionado"
         merge_adapter(base, opts.adaptador, output=model_dir, tokenizer=tokenizer)

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from latamlab.errors import ConfigError, LatamlabError, SetupError
 
-__all__ = ["GGUF_TYPES", "CONVERT_TYPES", "BUILD_CMAKE_ARGS", "build_command", "llama_cpp_home", "converter_path", "convert_to_gguf", "llama_cpp_module",
-           "llama_cpp_missing", "quantize_gguf", "tensor_types"]
+__all__ = ["GGUF_TYPES", "CONVERT_TYPES", "BUILD_CMAKE_ARGS", "build_command", "llama_cpp_home", "converter_path",
+           "convert_to_gguf", "llama_cpp_module", "llama_cpp_missing", "quantize_gguf", "tensor_types"]
 
 #: Tipos GGUF del curso: los dos primeros los escribe el convertidor; Q4_K_M, el cuantizador.
 GGUF_TYPES = ("F16", "Q8_0", "Q4_K_M")
@@ -163,6 +163,9 @@ def llama_cpp_module():
         sys.path.append(str(site))
     try:
         return importlib.import_module("llama_cpp")
+    except ModuleNotFoundError as error:  # sus dependencias de Python (numpy, diskcache, jinja2…)
+        raise SetupError(f"llama-cpp-python (rueda en {site}) necesita el paquete `{error.name}`, que no está "
+                         f"instalado: instálalo con `pip install {error.name}`.") from error
     except (ImportError, OSError) as error:
         raise SetupError(f"La rueda de llama-cpp-python en {site} no carga en este computador: {error}") from error
 

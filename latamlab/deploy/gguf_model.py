@@ -47,7 +47,7 @@ class LlamaCppLM(torch.nn.Module):
         return np.array(self.llm.scores[:len(tokens)], dtype=np.float32)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, **_: object):
-        """Logits de cada fila (relleno a la derecha o a la izquierda: solo se evalúan las posiciones de la máscara)."""
+        """Logits de cada fila; con relleno a la derecha o a la izquierda, solo se evalúan las posiciones reales."""
         rows, width = input_ids.shape
         mask = torch.ones_like(input_ids) if attention_mask is None else attention_mask
         logits = torch.zeros(rows, width, self.llm.n_vocab(), dtype=torch.float32)

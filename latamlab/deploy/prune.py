@@ -50,7 +50,8 @@ def prune_2_4(model: torch.nn.Module) -> torch.nn.Module:
     for name, layer in prunable_linears(model):
         weight = layer.weight
         if weight.shape[1] % 4:
-            raise ConfigError(f"La capa {name} tiene {weight.shape[1]} entradas, que no es múltiplo de 4: no admite 2:4.")
+            raise ConfigError(f"La capa {name} tiene {weight.shape[1]} entradas, que no es múltiplo de 4: no admite "
+                              "la poda 2:4.")
         groups = weight.view(weight.shape[0], -1, 4)
         smallest = groups.abs().argsort(dim=-1)[..., :2]
         groups.scatter_(-1, smallest, 0.0)

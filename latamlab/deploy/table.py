@@ -23,8 +23,8 @@ import torch
 
 from latamlab.errors import ConfigError, SetupError
 
-__all__ = ["FORMATS", "CPU_FORMATS", "DeployRow", "stratified_variants", "load_format", "measure_format",
-           "deployment_table", "format_deployment_table"]
+__all__ = ["FORMATS", "CPU_FORMATS", "DeployRow", "round_robin", "stratified_variants", "load_format",
+           "measure_format", "deployment_table", "format_deployment_table"]
 
 FORMATS = ("fp32", "bf16", "int8", "nf4", "torchao-int8", "gguf-f16", "gguf-q8_0", "gguf-q4_k_m")
 #: Los del cuaderno 06 en modo cpu (rápidos); los demás, en ``scripts/medir_despliegue.py``.
@@ -62,19 +62,24 @@ def _check_format(fmt: str) -> str:
     return fmt
 
 
+def round_robin(items: Sequence[dict], n: int, key: str) -> list[dict]:
+    """`n` elementos de `items` repartidos por `key` (uno de cada grupo por turno, en el orden del archivo)."""
+    groups: dict[Any, list[dict]] = {}
+    for item in items:
+        groups.setdefault(item[key], []).append(item)
+    picked: list[dict] = []
+    for turn in range(max((len(g) for g in groups.values()), default=0)):
+        picked += [group[turn] for group in groups.values() if turn < len(group)]
+    return picked[:n]
+
+
 def stratified_variants(n: int, items: Sequence[dict] | None = None) -> list[dict]:
-    """`n` preguntas del banco de variantes repartidas por país (una de cada país por turno, en orden)."""
+    """`n` preguntas del banco de variantes repartidas por país (:func:`round_robin` por ``pais``)."""
     if items is None:
         from latamlab.data.loaders import load_variants
 
         items = list(load_variants())
-    by_country: dict[str, list[dict]] = {}
-    for item in items:
-        by_country.setdefault(item["pais"], []).append(item)
-    picked: list[dict] = []
-    for turn in range(max(len(v) for v in by_country.values())):
-        picked += [group[turn] for group in by_country.values() if turn < len(group)]
-    return picked[:n]
+    return round_robin(items, n, "pais")
 
 
 def _rss_mb() -> float:
@@ -157,12 +162,17 @@ def _speed(model, tokenizer, text: str, prompt_tokens: int, new_tokens: int) -> 
     from latamlab.deploy.gguf_model import LlamaCppLM
 
     ids = tokenizer(text, truncation=True, max_length=prompt_tokens, return_tensors="pt")["input_ids"]
+    gguf = isinstance(model, LlamaCppLM)
     model(input_ids=ids[:, :8])  # calentamiento
     start = time.perf_counter()
-    model(input_ids=ids)
+    if gguf:  # solo llama.cpp, sin copiar sus logits a un tensor de torch
+        model.llm.reset()
+        model.llm.eval(ids[0].tolist())
+    else:
+        model(input_ids=ids)
     prefill = time.perf_counter() - start
     start = time.perf_counter()
-    if isinstance(model, LlamaCppLM):
+    if gguf:
         model.greedy(ids[0].tolist(), new_tokens)
     else:
         model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=new_tokens,
@@ -226,16 +236,20 @@ def _measure_isolated(fmt: str, model_dir: Path, data: dict[str, Any], work_dir:
     request = work_dir / f"pedido-{fmt}.json"
     request.write_text(json.dumps({"fmt": fmt, "model_dir": str(model_dir), "work_dir": str(work_dir), **data,
                                    "options": options}, ensure_ascii=False), encoding="utf-8")
-    code = ("import json, sys, torch; from latamlab.runtime.notebook import quiet_libraries; quiet_libraries(); "
-            f"torch.set_num_threads({torch.get_num_threads()}); from latamlab.deploy.table import _child; _child(sys.argv[1])")
+    code = ("import sys, torch; from latamlab.runtime.notebook import quiet_libraries; quiet_libraries(); "
+            f"torch.set_num_threads({torch.get_num_threads()}); "
+            "from latamlab.deploy.table import _child; _child(sys.argv[1])")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "OMP_NUM_THREADS": str(torch.get_num_threads())}
     done = subprocess.run([sys.executable, "-c", code, str(request)], capture_output=True, text=True, env=env,
                           check=False)
     answer = request.with_suffix(".fila.json")
+    request.unlink()
     if done.returncode != 0 or not answer.is_file():
         tail = " | ".join(done.stderr.strip().splitlines()[-2:])
         return DeployRow(fmt, missing=f"la medición terminó con código {done.returncode}: {tail}")
-    return DeployRow(**json.loads(answer.read_text(encoding="utf-8")))
+    row = DeployRow(**json.loads(answer.read_text(encoding="utf-8")))
+    answer.unlink()
+    return row
 
 
 def _child(request: str) -> None:
@@ -258,7 +272,7 @@ def deployment_table(model_dir: str | Path | None = None, formats: Sequence[str]
         model_dir: carpeta del modelo (fusionado) en 16/32 bits; ``None`` = el modelo del modo cpu.
         formats: formatos de :data:`FORMATS`.
         n_texts: oraciones de prueba del corpus para la perplejidad.
-        n_finance: preguntas de referencia de finanzas (F1 de *tokens*).
+        n_finance: preguntas de referencia de finanzas (F1 de *tokens*), repartidas por tema.
         n_variants: preguntas del banco de variantes, repartidas por país (:func:`stratified_variants`).
         work_dir: carpeta de los GGUF convertidos (se reutilizan); ``None`` = una carpeta temporal.
         isolate: mide cada formato en un proceso propio (unos segundos más por fila). Sin aislar, la memoria no
@@ -276,7 +290,7 @@ def deployment_table(model_dir: str | Path | None = None, formats: Sequence[str]
         _check_format(fmt)
     model_dir = Path(model_dir) if model_dir is not None else local_model_path("smollm2-135m-instruct")
     texts = list(load_corpus()["test"]["texto"])[:n_texts]
-    finance = load_finance_split("referencia")[:n_finance]
+    finance = round_robin(load_finance_split("referencia"), n_finance, "tema")  # no solo el primer tema
     variants = stratified_variants(n_variants) if n_variants else []
     with tempfile.TemporaryDirectory(prefix="latamlab-despliegue-") as tmp:
         folder = Path(work_dir) if work_dir is not None else Path(tmp)
