@@ -9,7 +9,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PINNED = {"transformers", "peft", "bitsandbytes", "accelerate", "datasets", "gguf", "trl", "sacrebleu", "rouge-score",
-          "lm-eval", "jupyterlab", "nbval"}
+          "lm-eval", "torchao", "sentencepiece", "jupyterlab", "nbval"}
 #: Lo que Colab ya trae y el curso usa de forma sencilla: un rango, para que Colab no lo reinstale.
 RANGES = {"torch", "numpy", "matplotlib", "tqdm", "pyyaml"}
 

@@ -26,7 +26,12 @@ def quiet_libraries() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     # bitsandbytes en CPU sin el paquete opcional `kernels` avisa al usarse ("Failed to load CPU
     # gemm_4bit_forward"); es inofensivo (usa su ruta propia) y por eso se baja su registro a ERROR.
-    for name in ("bitsandbytes", "transformers", "datasets", "huggingface_hub", "accelerate", "peft", "trl"):
+    # llama-cpp-python (cuaderno 06) copia a stderr todo el registro de llama.cpp (carga, cuantización) salvo que
+    # su registro "llama-cpp-python" esté por encima de ese nivel.
+    # torchao (cuaderno 06) avisa al importarse que sus extensiones de CUDA no cargan (en CPU no hacen falta) y
+    # torch, que torchao registra sus enumeraciones de una forma obsoleta (`torch.utils._pytree`): nada que hacer.
+    for name in ("bitsandbytes", "transformers", "datasets", "huggingface_hub", "accelerate", "peft", "trl",
+                 "torchao", "torch.utils._pytree", "llama-cpp-python"):
         logging.getLogger(name).setLevel(logging.ERROR)
     try:
         import transformers

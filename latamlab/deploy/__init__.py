@@ -1,0 +1,44 @@
+"""Despliegue (cuaderno 06): fusionar adaptadores (`merge`), GGUF con llama.cpp (`gguf`), la tabla medida de
+formatos (`table`) y la poda por magnitud (`prune`).
+
+Importar este paquete no carga torch ni llama.cpp: cada nombre se importa al usarse.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "merge_adapter": "latamlab.deploy.merge",
+    "merge_gap": "latamlab.deploy.merge",
+    "is_quantized": "latamlab.deploy.merge",
+    "convert_to_gguf": "latamlab.deploy.gguf",
+    "quantize_gguf": "latamlab.deploy.gguf",
+    "llama_cpp_missing": "latamlab.deploy.gguf",
+    "converter_path": "latamlab.deploy.gguf",
+    "LlamaCppLM": "latamlab.deploy.gguf_model",
+    "FORMATS": "latamlab.deploy.table",
+    "CPU_FORMATS": "latamlab.deploy.table",
+    "DeployRow": "latamlab.deploy.table",
+    "deployment_table": "latamlab.deploy.table",
+    "format_deployment_table": "latamlab.deploy.table",
+    "stratified_variants": "latamlab.deploy.table",
+    "prune_magnitude": "latamlab.deploy.prune",
+    "prune_2_4": "latamlab.deploy.prune",
+    "pruning_curve": "latamlab.deploy.prune",
+    "deployment_chart": "latamlab.deploy.charts",
+    "pruning_chart": "latamlab.deploy.charts",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'latamlab.deploy' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
