@@ -21,6 +21,7 @@ Las ruedas dependen del sistema y de la versión de Python: prepara un paquete p
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -58,7 +59,7 @@ def course_requirements(pyproject: Path = ROOT / "pyproject.toml", extras: tuple
     requirements = list(project["dependencies"])
     for extra in extras:
         requirements += project["optional-dependencies"][extra]
-    return [r for r in requirements if not r.replace(" ", "").startswith("torch")]
+    return [r for r in requirements if re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0].lower() != "torch"]
 
 
 def _pip_download(wheels: Path, requirements: list[str], platform: str | None, python: str | None,
