@@ -6,8 +6,7 @@ cargar torch ni transformers: cada nombre se resuelve al usarlo por primera vez.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from latamlab._lazy import lazy_exports
 
 __version__ = "0.2.0"
 
@@ -54,13 +53,4 @@ _EXPORTS = {
 __all__ = [*_EXPORTS, "__version__"]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'latamlab' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -6,8 +6,7 @@ Importar este paquete no carga torch ni llama.cpp: cada nombre se importa al usa
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from latamlab._lazy import lazy_exports
 
 _EXPORTS = {
     "merge_adapter": "latamlab.deploy.merge",
@@ -34,11 +33,4 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'latamlab.deploy' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

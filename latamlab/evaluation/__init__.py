@@ -8,8 +8,7 @@ Importar este paquete no carga torch, sacrebleu ni rouge-score: cada nombre se i
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from latamlab._lazy import lazy_exports
 
 _EXPORTS = {
     "normalize_es": "latamlab.evaluation.metrics",
@@ -45,11 +44,4 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'latamlab.evaluation' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

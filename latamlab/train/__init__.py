@@ -6,14 +6,9 @@ Configuración, presets y `train` sobre `trl.SFTTrainer`. Importar este paquete 
 
 from __future__ import annotations
 
+from latamlab._lazy import lazy_exports
 from latamlab.train.config import PRESETS, TrainConfig, load_train_config, preset_for_mode, preset_names
 
 __all__ = ["PRESETS", "TrainConfig", "load_train_config", "preset_for_mode", "preset_names", "train", "TrainResult"]
 
-
-def __getattr__(name: str):
-    if name in ("train", "TrainResult"):
-        from latamlab.train import trainer
-
-        return getattr(trainer, name)
-    raise AttributeError(name)
+__getattr__, __dir__ = lazy_exports(__name__, {"train": "latamlab.train.trainer", "TrainResult": "latamlab.train.trainer"})
