@@ -29,6 +29,7 @@ from latamlab.memory.configs import model_config, shrink_depth
 from latamlab.memory.estimate import loading_bytes
 from latamlab.memory.validate import compare_step
 from latamlab.numbers import fmt_number
+from latamlab.quant.presets import TORCH_DTYPES
 from latamlab.runtime.notebook import quiet_libraries
 
 MIB = 2**20
@@ -85,7 +86,6 @@ def loading_table(fast: bool, workdir: Path, complete: bool = False) -> list[dic
         torch.manual_seed(0)
         AutoModelForCausalLM.from_config(model_config("qwen2.5-0.5b-instruct"), dtype=torch.bfloat16).save_pretrained(qwen)
         sources.append(("qwen2.5-0.5b (aleatorio, 24 capas)", qwen))
-    dtypes = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
     rows = []
     print(f"\n{'modelo':<36} {'precisión':<9} {'estimado MiB':>13} {'get_memory_footprint MiB':>25} {'error %':>8}")
     for name, folder in sources:
@@ -96,7 +96,7 @@ def loading_table(fast: bool, workdir: Path, complete: bool = False) -> list[dic
                                            bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=torch.bfloat16)
             elif precision == "int8":
                 quant = BitsAndBytesConfig(load_in_8bit=True)
-            dtype = dtypes.get(precision, torch.bfloat16)
+            dtype = TORCH_DTYPES.get(precision, torch.bfloat16)
             model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, quantization_config=quant,
                                                          device_map={"": "cpu"})
             if quant is not None:

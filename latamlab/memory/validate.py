@@ -15,11 +15,11 @@ import torch
 
 from latamlab.memory.estimate import MemoryBreakdown, estimate_memory
 from latamlab.memory.ledger import MemoryLedger, measure_training_step
+from latamlab.quant.presets import TORCH_DTYPES
 
 __all__ = ["Comparison", "build_for_method", "compare_step", "PARTS"]
 
 PARTS = ("weights", "gradients", "optimizer", "activations", "logits")
-_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
 
 
 @dataclass
@@ -70,7 +70,7 @@ def build_for_method(config, method: str, dtype: str = "fp32", lora_r: int = 8, 
     from latamlab.train.compat import peft_wrapping
 
     torch.manual_seed(seed)
-    model = AutoModelForCausalLM.from_config(config, dtype=_DTYPES[dtype])
+    model = AutoModelForCausalLM.from_config(config, dtype=TORCH_DTYPES[dtype])
     if method == "full":
         return model.to(device)
     if method == "qlora":
@@ -78,8 +78,8 @@ def build_for_method(config, method: str, dtype: str = "fp32", lora_r: int = 8, 
         model.save_pretrained(folder)
         quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type=QLORA_NF4.quant_type,
                                    bnb_4bit_use_double_quant=QLORA_NF4.double_quant,
-                                   bnb_4bit_compute_dtype=_DTYPES[dtype], bnb_4bit_quant_storage=QLORA_NF4.quant_storage)
-        model = AutoModelForCausalLM.from_pretrained(folder, dtype=_DTYPES[dtype], quantization_config=quant,
+                                   bnb_4bit_compute_dtype=TORCH_DTYPES[dtype], bnb_4bit_quant_storage=QLORA_NF4.quant_storage)
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=TORCH_DTYPES[dtype], quantization_config=quant,
                                                      device_map={"": device})
         guard_cpu_4bit(model)
     else:
@@ -91,7 +91,7 @@ def build_for_method(config, method: str, dtype: str = "fp32", lora_r: int = 8, 
         model = get_peft_model(model, lora)
     for param in model.parameters():  # adaptadores en el tipo del cálculo (como trl con bf16)
         if param.requires_grad:
-            param.data = param.data.to(_DTYPES[dtype])
+            param.data = param.data.to(TORCH_DTYPES[dtype])
     return model
 
 

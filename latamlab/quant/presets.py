@@ -16,7 +16,10 @@ from latamlab.errors import ConfigError
 from latamlab.quant.formats import Precision
 from latamlab.runtime.device import native_bf16
 
-__all__ = ["QuantPreset", "QLORA_NF4", "FP4_PRESET", "compute_dtype_for", "torch_dtype_for", "bnb_config"]
+__all__ = ["TORCH_DTYPES", "QuantPreset", "QLORA_NF4", "FP4_PRESET", "compute_dtype_for", "torch_dtype_for", "bnb_config"]
+
+#: Nombre de un tipo de punto flotante en las configuraciones (``compute_dtype``, ``precision``) → tipo de torch.
+TORCH_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
 
 
 @dataclass(frozen=True)

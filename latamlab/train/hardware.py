@@ -11,12 +11,12 @@ from pathlib import Path
 import torch
 
 from latamlab.errors import ConfigError
+from latamlab.quant.presets import TORCH_DTYPES
 from latamlab.runtime.device import bf16_reason, native_bf16
 from latamlab.train.config import TrainConfig
 
 __all__ = ["mixed_dtype", "optimizer_for", "check_writable", "load_chat_splits"]
 
-_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
 
 
 def mixed_dtype(config: TrainConfig, device: torch.device) -> torch.dtype:
@@ -34,7 +34,7 @@ def mixed_dtype(config: TrainConfig, device: torch.device) -> torch.dtype:
         raise ConfigError("Pediste `compute_dtype`=fp16 en CPU, donde la precisión mixta fp16 no existe. "
                           "Usa `compute_dtype`=auto (fp32 en una CPU sin bf16).")
     if config.compute_dtype != "auto":
-        return _DTYPES[config.compute_dtype]
+        return TORCH_DTYPES[config.compute_dtype]
     from latamlab.quant.presets import compute_dtype_for
 
     return compute_dtype_for(device)
