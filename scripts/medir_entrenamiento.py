@@ -102,7 +102,7 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=64)
     parser.add_argument("--batch", type=int, default=None, help="ejemplos por lote (por defecto, los del preset)")
     parser.add_argument("--compute_dtype", default="auto", choices=("auto", "fp32", "bf16"),
-                        help="tipo del cálculo mixto de los tres brazos (auto: bf16 donde es nativo)")
+                        help="tipo del cálculo mixto de los tres brazos (auto: fp32 en CPU)")
     parser.add_argument("--salida", type=Path, default=Path("salidas/entrenamiento.json"))
     opts = parser.parse_args()
     from latamlab.numbers import fmt_number

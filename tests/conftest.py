@@ -72,6 +72,7 @@ def _scope(nodeid: str) -> str:
     return f"cuaderno-{_AFTER.get(chapter.group(1), chapter.group(1))}" if chapter else path
 
 
+@pytest.hookimpl(optionalhook=True)  # sin pytest-xdist (`-p no:xdist`) el gancho no existe
 def pytest_xdist_make_scheduler(config, log):
     """Con ``--dist loadscope``, reparte grupos de `_scope` (los más grandes primero) entre los trabajadores.
 

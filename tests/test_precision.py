@@ -58,9 +58,10 @@ def test_gpu_compute_dtype(gpu, capability, want):
     assert torch_dtype_for("nf4", "cuda") == want
 
 
-@pytest.mark.parametrize("native, want", [(True, torch.bfloat16), (False, torch.float32)],
-                         ids=["AVX512-BF16", "solo-AVX2"])
-def test_cpu_compute_dtype(cpu_bf16, gpu, native, want):
+@pytest.mark.parametrize("native", [True, False], ids=["AVX512-BF16", "solo-AVX2"])
+def test_cpu_compute_dtype(cpu_bf16, gpu, native):
+    """fp32 en toda CPU: con AVX512-BF16, entrenar en bf16 fue 4–9 veces más lento (y sin él, 13 veces)."""
+    want = torch.float32
     gpu((7, 5))  # una GPU presente no cambia lo que se calcula en la CPU
     cpu_bf16(native)
     assert dev.native_bf16("cpu") is native
@@ -76,12 +77,13 @@ def test_bf16_on_t4_warns_and_uses_fp16(gpu):
     assert prec.torch_dtype_for("fp32", "cuda") == torch.float32
 
 
-@pytest.mark.parametrize("native, says", [(True, "se calcula en bf16"), (False, "se calcula en fp32")])
+@pytest.mark.parametrize("native, says", [(True, "bf16 nativo, pero"), (False, "se calcula en fp32")])
 def test_environment_report_says_which_dtype_and_why(cpu_bf16, native, says):
     cpu_bf16(native)
     report = environment_report(mode="cpu")
     assert report.device == "cpu" and report.native_bf16 is native
     assert says in report.bf16_reason and "AVX512-BF16" in report.bf16_reason
+    assert report.bf16_reason.endswith("se calcula en fp32")  # en toda CPU
 
 
 @pytest.mark.parametrize("capability, says", [((7, 5), "7.5 < 8.0, como una T4): se calcula en fp16"),

@@ -9,7 +9,7 @@ from latamlab.train import load_train_config, train
 from latamlab.train.adapters import BASE, attach_adapters, cross_domain_losses, format_loss_table, validation_loss
 from latamlab.train.hardware import load_chat_splits
 
-# Cálculo en fp32: con bf16 (el automático en una CPU con AVX512-BF16) dos caminos iguales difieren ≈ 5e-4.
+# Cálculo en fp32 fijado (como el automático en CPU): en bf16 dos caminos iguales difieren ≈ 5e-4.
 FAST = {"max_steps": 3, "save_steps": 0, "max_train_examples": 12, "max_eval_examples": 6, "logging_steps": 1,
         "precision": "nf4", "compute_dtype": "fp32"}
 

@@ -20,7 +20,7 @@ from latamlab.train.checkpoints import IncompleteCheckpointWarning, checkpoint_p
 from latamlab.train.disconnect import interrupted_run
 
 ROOT = Path(__file__).resolve().parents[1]
-# Cálculo en fp32: con bf16 (el automático en una CPU con AVX512-BF16) el resultado depende de los hilos, y el
+# Cálculo en fp32 fijado (como el automático en CPU): en bf16 el resultado depende de los hilos, y el
 # proceso cortado (1 hilo) y el entero (los de pytest) difieren ≈ 5e-4 sin que falle la continuación.
 CUT = {"max_steps": 6, "save_steps": 2, "max_train_examples": 24, "eval_steps": 0, "logging_steps": 1,
        "compute_dtype": "fp32"}

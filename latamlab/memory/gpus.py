@@ -44,7 +44,7 @@ class GPU:
 
     @property
     def compute_dtype(self) -> str:
-        """bf16 donde es nativo; fp16 en una T4 (como `latamlab.quant.presets.compute_dtype_for`)."""
+        """bf16 en una GPU con bf16 nativo; fp16 en una T4 (como `latamlab.quant.presets.compute_dtype_for`)."""
         return "bf16" if self.native_bf16 else "fp16"
 
 

@@ -63,7 +63,7 @@ def weights_bytes(n_params: float, precision: str, unquantized_params: float = 0
 
     Al cargar en 4 u 8 bits, bitsandbytes cuantiza solo las proyecciones lineales de los bloques: las
     incrustaciones (*embeddings*), la capa de salida (`lm_head`) y las normas quedan en su tipo sin
-    cuantizar: 16 bits en una GPU, y en una CPU el tipo de cálculo (fp32 sin bf16 nativo). `count_params`
+    cuantizar: 16 bits en una GPU, y en una CPU el tipo de cálculo (fp32). `count_params`
     da `unquantized_params`; cada uno ocupa `unquantized_bits` bits. En 16/32 bits todos los parámetros
     usan el mismo formato. Así la cuenta coincide con `model.get_memory_footprint()`, salvo las constantes
     de cuantización (≈ 0,127 bits por parámetro en nf4), que esa función no cuenta.

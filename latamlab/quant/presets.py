@@ -49,15 +49,17 @@ FP4_PRESET = QuantPreset(quant_type="fp4", double_quant=True)
 
 
 def compute_dtype_for(device: torch.device | str) -> torch.dtype:
-    """Tipo de cálculo: bf16 donde es nativo; fp16 en una GPU sin bf16 (T4); fp32 en una CPU sin bf16.
+    """Tipo de cálculo: bf16 en una GPU con bf16 nativo; fp16 en una GPU sin él (T4); fp32 en toda CPU.
 
-    En una CPU sin AVX512-BF16 ni AMX, bf16 se emula y resulta más lento que fp32 (medido: un paso
-    de entrenamiento QLoRA 13 veces más lento); allí se calcula en fp32.
+    En una CPU sin AVX512-BF16 ni AMX, bf16 se emula: un paso de entrenamiento QLoRA fue 13 veces más lento
+    que en fp32 (medido). Con AVX512-BF16 tampoco conviene: entrenar en bf16 fue entre 4 y 9 veces más lento
+    que en fp32 (medido con ``scripts/medir_entrenamiento.py --compute_dtype``), porque bitsandbytes no trae
+    allí un núcleo rápido de 4 bits en bf16. Así, en CPU el resultado no depende de qué CPU tengas.
     """
     device = torch.device(device)
-    if native_bf16(device):
-        return torch.bfloat16
-    return torch.float16 if device.type == "cuda" else torch.float32
+    if device.type != "cuda":
+        return torch.float32
+    return torch.bfloat16 if native_bf16(device) else torch.float16
 
 
 def torch_dtype_for(precision: Precision, device: torch.device | str) -> torch.dtype:

@@ -132,7 +132,8 @@ def bf16_reason(device: "torch.device | str") -> str:
             return f"bf16 nativo (capacidad {major}.{minor} ≥ 8.0): se calcula en bf16"
         return f"sin bf16 nativo (capacidad {major}.{minor} < 8.0, como una T4): se calcula en fp16"
     if native_bf16(device):
-        return "CPU con AVX512-BF16 o AMX: bf16 nativo, se calcula en bf16"
+        return ("CPU con AVX512-BF16 o AMX: bf16 nativo, pero entrenar en bf16 aquí fue entre 4 y 9 veces más "
+                "lento que en fp32 (medido): se calcula en fp32")
     return "CPU sin AVX512-BF16 ni AMX: bf16 se emularía lento, se calcula en fp32"
 
 

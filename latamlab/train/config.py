@@ -41,8 +41,8 @@ class TrainConfig(Config):
     model: str | None = _f(None, "nombre del catálogo, id del hub o carpeta; si no lo das, el del modo")
     mode: Mode | None = _f(None, "modo del curso (gpu, cpu, diminuto); si no lo das, LATAMLAB_MODO")
     precision: Precision = _f("nf4", "precisión de los pesos base: nf4 (QLoRA), fp4, int8, bf16, fp16 o fp32")
-    compute_dtype: ComputeDtype = _f("auto", "tipo del cálculo mixto; auto = bf16 donde es nativo, fp16 en "
-                                             "una T4, fp32 en una CPU sin bf16")
+    compute_dtype: ComputeDtype = _f("auto", "tipo del cálculo mixto; auto = bf16 en una GPU con bf16 "
+                                             "nativo, fp16 en una T4, fp32 en CPU")
     lora_r: int = _f(16, "rango r de LoRA")
     lora_alpha: int = _f(32, "alpha de LoRA (la escala es alpha / r)")
     lora_dropout: float = _f(0.05, "dropout de LoRA, entre 0 y 1")

@@ -20,7 +20,7 @@ __all__ = ["mixed_dtype", "optimizer_for", "check_writable", "load_chat_splits"]
 
 
 def mixed_dtype(config: TrainConfig, device: torch.device) -> torch.dtype:
-    """Tipo del cálculo mixto: fp16 en una GPU de capacidad < 8.0, bf16 donde es nativo, fp32 en otra CPU.
+    """Tipo del cálculo mixto: fp16 en una GPU de capacidad < 8.0, bf16 en las demás GPU, fp32 en CPU.
 
     Raises:
         ConfigError: si pides bf16 (en `compute_dtype` o `precision`) en una GPU sin bf16, como una T4.
@@ -32,7 +32,7 @@ def mixed_dtype(config: TrainConfig, device: torch.device) -> torch.dtype:
                           f"Usa `{field}`={'auto' if field == 'compute_dtype' else 'nf4'} (fp16 en una T4).")
     if config.compute_dtype == "fp16" and device.type == "cpu":
         raise ConfigError("Pediste `compute_dtype`=fp16 en CPU, donde la precisión mixta fp16 no existe. "
-                          "Usa `compute_dtype`=auto (fp32 en una CPU sin bf16).")
+                          "Usa `compute_dtype`=auto (fp32 en CPU).")
     if config.compute_dtype != "auto":
         return TORCH_DTYPES[config.compute_dtype]
     from latamlab.quant.presets import compute_dtype_for
