@@ -18,7 +18,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # make test-rapido → solo las pruebas de pytest sin la marca `slow` (sin cuadernos): unos minutos en 2 núcleos
 # make slides      → exporta las figuras de los cuadernos y construye las presentaciones de slides/ a HTML
 #                    autocontenido en salidas/presentaciones/ (Marp fijado en slides/package-lock.json; necesita Node)
-.PHONY: lab test test-rapido install install-test preparar clean-cache slides
+# make ortografia  → revisa la ortografía de cuadernos, README, docs/, slides/ y fichas con hunspell (apt-get install
+#                    hunspell hunspell-es); las palabras correctas que no conoce van en docs/palabras.txt
+.PHONY: lab test test-rapido install install-test preparar clean-cache slides ortografia
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -61,6 +63,9 @@ slides/node_modules/.instalado: slides/package.json slides/package-lock.json
 slides: slides/node_modules/.instalado
 	$(PY) scripts/exportar_figuras.py
 	node slides/construir.mjs
+
+ortografia:
+	$(PY) scripts/revisar_ortografia.py
 
 clean-cache:
 	rm -rf "$${LATAMLAB_CACHE:-$$HOME/.cache/latamlab}"
