@@ -1,7 +1,8 @@
 """Rendimiento de `latamlab entrenar` frente a un entrenamiento ingenuo con peft + `Trainer`.
 
 Uso:  .venv/bin/python scripts/medir_entrenamiento.py [--preset cpu] [--steps 8] [--examples 64] [--batch N]
-                                                      [--compute_dtype auto|fp32|bf16] [--salida salidas/entrenamiento.json]
+                                                      [--compute_dtype auto|fp32|bf16] [--hilos 1]
+                                                      [--salida salidas/entrenamiento.json]
 
 Los tres brazos usan el mismo modelo, precisión, LoRA, datos (los primeros `--examples` de finanzas), lote
 (`--batch`, o el del preset), tasa de aprendizaje y pasos:
@@ -10,7 +11,10 @@ Los tres brazos usan el mismo modelo, precisión, LoRA, datos (los primeros `--e
 - ingenuo: `get_peft_model` + `transformers.Trainer`, conversación entera tokenizada, relleno hasta la más
   larga del lote y pérdida en toda la secuencia (menos el relleno).
 Imprime los tokens efectivos (sin relleno) por segundo de cada brazo, la razón entre ellos, la fracción de
-relleno y las dos curvas de pérdida, y lo guarda en JSON.
+relleno y las dos curvas de pérdida, y lo guarda en JSON. Cada brazo corre con `--hilos` hilos (1 por defecto) y
+se mide dos veces: con el reloj (`train_runtime`) y con el tiempo de CPU del proceso durante el entrenamiento
+(`cpu_s` de ``log.jsonl``, el mismo `ProgressLogCallback` en los tres brazos). Con la CPU compartida con otros
+procesos, el reloj mide también la espera; el tiempo de CPU, solo el trabajo de cada brazo.
 """
 
 from __future__ import annotations
@@ -35,9 +39,13 @@ def run_latamlab(preset: str, steps: int, examples: int, batch: int, out: Path, 
     subprocess.run(cmd, check=True, env=env)
     rows = [json.loads(x) for x in (out / "log.jsonl").read_text(encoding="utf-8").splitlines()]
     steps_rows = [r for r in rows if "loss" in r]
+    return {"tokens": int(steps_rows[-1]["num_tokens"]), **_times(rows), "losses": [r["loss"] for r in steps_rows]}
+
+
+def _times(rows: list[dict]) -> dict:
+    """Segundos de reloj (`train_runtime`) y de CPU (`cpu_s`) del bucle de entrenamiento, de su log.jsonl."""
     final = next(r for r in rows if "train_runtime" in r)
-    return {"tokens": int(steps_rows[-1]["num_tokens"]), "seconds": final["train_runtime"],
-            "losses": [r["loss"] for r in steps_rows]}
+    return {"seconds": final["train_runtime"], "cpu_seconds": final["cpu_s"]}
 
 
 def run_naive(preset: str, steps: int, examples: int, batch: int, out: Path, compute_dtype: str = "auto") -> dict:
@@ -49,6 +57,7 @@ def run_naive(preset: str, steps: int, examples: int, batch: int, out: Path, com
     from latamlab.models.load import load_model
     from latamlab.runtime.notebook import quiet_libraries, seed_everything
     from latamlab.train import load_train_config
+    from latamlab.train.callbacks import ProgressLogCallback, read_log
     from latamlab.train.compat import peft_wrapping
     from latamlab.train.hardware import load_chat_splits, mixed_dtype, optimizer_for
     from latamlab.runtime.device import device_for_mode
@@ -88,9 +97,11 @@ def run_naive(preset: str, steps: int, examples: int, batch: int, out: Path, com
         seed=cfg.seed, bf16=dtype == torch.bfloat16, fp16=dtype == torch.float16, use_cpu=device.type == "cpu",
         optim=optimizer_for(device), activation_checkpointing=cfg.gradient_checkpointing, disable_tqdm=True,
         remove_unused_columns=False)
-    trainer = Trainer(model=model, args=args, train_dataset=[dict(e) for e in encoded], data_collator=collate)
-    metrics = trainer.train().metrics
-    return {"tokens": counts["real"], "seconds": metrics["train_runtime"],
+    out.mkdir(parents=True, exist_ok=True)
+    trainer = Trainer(model=model, args=args, train_dataset=[dict(e) for e in encoded], data_collator=collate,
+                      callbacks=[ProgressLogCallback(out / "log.jsonl")])
+    trainer.train()
+    return {"tokens": counts["real"], **_times(read_log(out / "log.jsonl")),
             "padding_fraction": 1 - counts["real"] / counts["padded"],
             "losses": [r["loss"] for r in trainer.state.log_history if "loss" in r]}
 
@@ -103,8 +114,11 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=None, help="ejemplos por lote (por defecto, los del preset)")
     parser.add_argument("--compute_dtype", default="auto", choices=("auto", "fp32", "bf16"),
                         help="tipo del cálculo mixto de los tres brazos (auto: fp32 en CPU)")
+    parser.add_argument("--hilos", type=int, default=1, help="hilos de PyTorch de cada brazo (OMP_NUM_THREADS)")
     parser.add_argument("--salida", type=Path, default=Path("salidas/entrenamiento.json"))
     opts = parser.parse_args()
+    os.environ["OMP_NUM_THREADS"] = str(opts.hilos)  # antes de importar torch; los brazos hijos lo heredan
+    os.environ.setdefault("LATAMLAB_PROGRESO", "0")
     from latamlab.numbers import fmt_number
     from latamlab.train import load_train_config
 
@@ -118,22 +132,25 @@ def main() -> int:
         naive = run_naive(opts.preset, opts.steps, opts.examples, batch, Path(tmp) / "ingenuo", opts.compute_dtype)
     for arm in (ours, trl, naive):
         arm["tokens_per_s"] = arm["tokens"] / arm["seconds"]
+        arm["tokens_per_cpu_s"] = arm["tokens"] / arm["cpu_seconds"]
     ratio = ours["tokens_per_s"] / naive["tokens_per_s"]
-    print(f"latamlab entrenar: {fmt_number(ours['tokens_per_s'], 1)} tokens efectivos/s "
-          f"({fmt_number(ours['tokens'], 0)} tokens en {fmt_number(ours['seconds'], 1)} s)")
-    print(f"latamlab entrenar --no-fast_loss --no-group_by_length (pérdida de TRL): "
-          f"{fmt_number(trl['tokens_per_s'], 1)} tokens efectivos/s")
-    print(f"ingenuo (peft + Trainer, relleno): {fmt_number(naive['tokens_per_s'], 1)} tokens efectivos/s "
-          f"({fmt_number(naive['tokens'], 0)} tokens en {fmt_number(naive['seconds'], 1)} s)")
-    print(f"razón: {fmt_number(ratio, 2)}× · fracción de relleno del ingenuo: "
-          f"{fmt_number(100 * naive['padding_fraction'], 1)} %")
+    cpu_ratio = ours["tokens_per_cpu_s"] / naive["tokens_per_cpu_s"]
+    for name, arm in (("latamlab entrenar", ours),
+                      ("latamlab entrenar --no-fast_loss --no-group_by_length (pérdida de TRL)", trl),
+                      ("ingenuo (peft + Trainer, relleno)", naive)):
+        print(f"{name}: {fmt_number(arm['tokens_per_s'], 1)} tokens efectivos/s de reloj, "
+              f"{fmt_number(arm['tokens_per_cpu_s'], 1)} por s de CPU ({fmt_number(arm['tokens'], 0)} tokens en "
+              f"{fmt_number(arm['seconds'], 1)} s de reloj, {fmt_number(arm['cpu_seconds'], 1)} s de CPU)")
+    print(f"razón: {fmt_number(ratio, 2)}× con el reloj, {fmt_number(cpu_ratio, 2)}× con el tiempo de CPU · "
+          f"fracción de relleno del ingenuo: {fmt_number(100 * naive['padding_fraction'], 1)} %")
     print("pérdida latamlab (solo respuesta):", " ".join(fmt_number(x, 3) for x in ours["losses"]))
     print("pérdida ingenuo (secuencia entera):", " ".join(fmt_number(x, 3) for x in naive["losses"]))
     opts.salida.parent.mkdir(parents=True, exist_ok=True)
     print(f"(preset {opts.preset}, lote {batch}, {opts.steps} pasos, primeros {opts.examples} ejemplos de finanzas)")
     opts.salida.write_text(json.dumps({"preset": opts.preset, "steps": opts.steps, "examples": opts.examples,
                                        "batch": batch, "compute_dtype": opts.compute_dtype,
-                                       "latamlab": ours, "trl_loss": trl, "naive": naive, "ratio": ratio}, indent=2), encoding="utf-8")
+                                       "threads": opts.hilos, "latamlab": ours, "trl_loss": trl, "naive": naive, "ratio": ratio,
+                                       "cpu_ratio": cpu_ratio}, indent=2), encoding="utf-8")
     print(f"Guardado en {opts.salida}")
     return 0
 
