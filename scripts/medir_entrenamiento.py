@@ -37,7 +37,9 @@ def run_latamlab(preset: str, steps: int, examples: int, batch: int, out: Path, 
            "--per_device_train_batch_size", str(batch), "--output_dir", str(out), *extra]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LATAMLAB_PROGRESO": "0"}
     subprocess.run(cmd, check=True, env=env)
-    rows = [json.loads(x) for x in (out / "log.jsonl").read_text(encoding="utf-8").splitlines()]
+    from latamlab.train.callbacks import read_log
+
+    rows = read_log(out / "log.jsonl")
     steps_rows = [r for r in rows if "loss" in r]
     return {"tokens": int(steps_rows[-1]["num_tokens"]), **_times(rows), "losses": [r["loss"] for r in steps_rows]}
 

@@ -154,8 +154,8 @@ def build_trainer(config: TrainConfig, model, tokenizer, train_dataset, eval_dat
         if name in loaded:
             param.data = loaded[name]
         elif dtype != torch.bfloat16 and param.requires_grad and param.dtype != torch.float32:
-            # trl pasa a bf16 los parámetros LoRA de un modelo cuantizado; sin bf16 nativo (CPU AVX2, T4) se
-            # entrenan en fp32: bf16 emulado es lento en CPU y el escalador de fp16 exige parámetros fp32.
+            # trl pasa a bf16 los parámetros LoRA de un modelo cuantizado; si el cálculo no es bf16 (toda CPU con
+            # `auto`, una T4) se entrenan en fp32: bf16 es lento en CPU y el escalador de fp16 exige parámetros fp32.
             param.data = param.data.float()
     return trainer
 
