@@ -44,14 +44,53 @@ def _lora_layer():
     return layer
 
 
-def _gqa_block():
-    """Dos capas con q_proj 128 → 128 y v_proj 128 → 64, como la atención de consultas agrupadas."""
-    blocks = []
-    for _ in range(2):
-        block = torch.nn.Module()
-        block.q_proj, block.v_proj = torch.nn.Linear(128, 128), torch.nn.Linear(128, 64)
-        blocks.append(block)
-    return torch.nn.Sequential(*blocks)
+@functools.lru_cache(maxsize=None)
+def _tiny_quantized() -> tuple[dict[str, object], object, list[str]]:
+    """diminuto-llama en int8 y en nf4, su tokenizador y tres textos del corpus (la misma tupla en cada llamada)."""
+    from latamlab.data.loaders import load_corpus
+    from latamlab.models.load import load_model
+
+    models = {}
+    for precision in ("int8", "nf4"):
+        models[precision], tokenizer = load_model("diminuto-llama", precision=precision)
+    return models, tokenizer, load_corpus()["test"]["texto"][:3]
+
+
+def _int8_answer(pick_worse: bool) -> tuple:
+    """Lo que mide el alumno en el 🦁 3 del cuaderno 00; con ``pick_worse=False`` elige el formato que pierde menos."""
+    from latamlab.evaluation.perplexity import perplexity
+
+    models, tokenizer, texts = _tiny_quantized()
+    memory = {p: m.get_memory_footprint() / 2**20 for p, m in models.items()}
+    ppl = {p: perplexity(m, tokenizer, texts) for p, m in models.items()}
+    choice = max(ppl, key=ppl.get) if pick_worse else min(ppl, key=ppl.get)
+    return memory, ppl, models, tokenizer, texts, choice
+
+
+@functools.lru_cache(maxsize=None)
+def _tiny_fp32_batches() -> tuple[object, list]:
+    from latamlab.data.loaders import load_finance
+    from latamlab.models.load import load_model
+    from latamlab.train.lora_by_hand import chat_batches
+
+    model, tokenizer = load_model("diminuto-llama", precision="fp32")
+    return model, chat_batches(tokenizer, load_finance()["train"].select(range(8)), batch_size=4, max_length=64)
+
+
+def _fixed_alpha_answer(alpha_rule) -> tuple:
+    """El 🦁 3 del cuaderno 03 hecho a mano (copia, semilla, `inject_lora`, `train_steps`), con alpha = `alpha_rule(r)`."""
+    import copy
+
+    from latamlab.train.lora_by_hand import inject_lora, train_steps
+
+    model, batches = _tiny_fp32_batches()
+    finals = {}
+    for r in (2, 8, 32):
+        m = copy.deepcopy(model)
+        torch.manual_seed(0)
+        inject_lora(m, ["q_proj", "v_proj"], r=r, alpha=alpha_rule(r))
+        finals[r] = train_steps(m, batches, steps=3, lr=2e-3)[-1]
+    return finals, model, batches, ["q_proj", "v_proj"], 3, 2e-3
 
 
 def _adapter_dir(size: int):
@@ -161,9 +200,9 @@ CASES = {
         lambda: (_model_with_two_4bit_layers(), 2),
         lambda: (_model_with_two_4bit_layers(), 3),  # cuenta también la nn.Linear
     ),
-    "nb00.check_largest_spanish": (
-        lambda: ("salamandra-2b-instruct",),
-        lambda: ("latamgpt-70b",),  # la más grande con español, pero no cabe en una T4
+    "nb00.check_int8_experiment": (
+        lambda: _int8_answer(pick_worse=True),
+        lambda: _int8_answer(pick_worse=False),  # elige el que pierde menos
     ),
     "nb01.check_bits": (
         lambda: (4 + 8 / 128 + 32 / (256 * 128), 128),
@@ -203,9 +242,9 @@ CASES = {
         lambda: (_lora_layer().delta_weight(), _lora_layer()),
         lambda: (_lora_layer().lora_B.weight @ _lora_layer().lora_A.weight, _lora_layer()),  # sin alpha / r
     ),
-    "nb03.check_trainable": (
-        lambda: (4 * 2 * ((128 + 128) + (128 + 64)), _gqa_block(), ["q_proj", "v_proj"], 4),
-        lambda: (4 * 2 * 2 * (128 + 128), _gqa_block(), ["q_proj", "v_proj"], 4),  # v_proj como si fuera 128 × 128
+    "nb03.check_fixed_alpha": (
+        lambda: _fixed_alpha_answer(lambda r: 16),
+        lambda: _fixed_alpha_answer(lambda r: 2 * r),  # copia el alpha = 2·r del barrido
     ),
     "nb04.check_adapter_mib": (
         lambda: (3.0, _adapter_dir(3 * 2**20)),

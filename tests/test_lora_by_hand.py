@@ -147,3 +147,46 @@ def test_tiny_training_loop_lowers_the_loss_and_is_reproducible(tiny_dir):
         runs.append(train_steps(model, batches, steps=6, lr=5e-3))
     assert runs[0] == runs[1]
     assert runs[0][-1] < runs[0][0]
+
+
+def test_train_lora_copy_is_the_manual_loop_and_leaves_the_model_untouched(tiny_dir):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from latamlab.data.loaders import load_finance
+    from latamlab.train.lora_by_hand import chat_batches, train_lora_copy, train_steps
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_dir)
+    batches = chat_batches(tokenizer, load_finance()["train"].select(range(8)), batch_size=4, max_length=64)
+    model = AutoModelForCausalLM.from_pretrained(tiny_dir, dtype=torch.float32)
+    before = {n: p.clone() for n, p in model.state_dict().items()}
+    run = train_lora_copy(model, batches, ["q_proj", "v_proj"], r=4, alpha=16, steps=4, lr=5e-3)
+    manual = copy.deepcopy(model)
+    torch.manual_seed(0)
+    inject_lora(manual, ["q_proj", "v_proj"], r=4, alpha=16)
+    assert run.losses == train_steps(manual, batches, steps=4, lr=5e-3)
+    assert run.losses[-1] < run.losses[0]
+    assert all(torch.equal(before[n], p) for n, p in model.state_dict().items()), "el modelo original no cambia"
+    assert not any(isinstance(m, LoRALinear) for m in model.modules())
+    assert count_trainable(run.model)[0] == lora_param_count(model, ["q_proj", "v_proj"], 4)
+
+
+def test_with_adam_a_fixed_alpha_makes_the_first_step_independent_of_r(tiny_dir):
+    """Con Adam cada elemento de B se mueve ≈ lr en el primer paso: B·A·x suma r términos y la escala alpha / r
+    lo compensa. Con alpha fijo el primer paso baja la pérdida casi lo mismo en cualquier r; con alpha = 2·r, ∝ r."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from latamlab.data.loaders import load_finance
+    from latamlab.train.lora_by_hand import chat_batches, train_lora_copy
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_dir)
+    batch = chat_batches(tokenizer, load_finance()["train"].select(range(4)), batch_size=4, max_length=64)
+    model = AutoModelForCausalLM.from_pretrained(tiny_dir, dtype=torch.float32)
+
+    def first_drop(r: int, alpha: float) -> float:  # el paso 2 vuelve a ver el mismo lote
+        losses = train_lora_copy(model, batch, ["q_proj", "v_proj"], r=r, alpha=alpha, steps=2, lr=1e-3).losses
+        return losses[0] - losses[1]
+
+    fixed = [first_drop(r, 16) for r in (2, 8, 32)]
+    growing = [first_drop(r, 2 * r) for r in (2, 32)]
+    assert min(fixed) > 0 and max(fixed) / min(fixed) < 1.5, f"con alpha fijo, casi la misma bajada: {fixed}"
+    assert growing[1] / growing[0] > 8, f"con alpha = 2·r, la bajada crece con r: {growing}"

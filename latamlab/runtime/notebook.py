@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import os
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from latamlab.runtime.device import ENV_MODE, resolve_mode
 
 __all__ = ["ENV_PROGRESS", "setup", "seed_everything", "quiet_libraries", "progress", "progress_enabled",
-           "set_threads"]
+           "progress_off", "set_threads"]
 
 ENV_PROGRESS = "LATAMLAB_PROGRESO"
 
@@ -52,6 +54,20 @@ def quiet_libraries() -> None:
 def progress_enabled() -> bool:
     """``False`` si ``LATAMLAB_PROGRESO=0`` (así lo pone `setup` para que nbval compare salidas)."""
     return os.environ.get(ENV_PROGRESS, "1") != "0"
+
+
+@contextmanager
+def progress_off() -> Iterator[None]:
+    """Apaga las barras de `progress` dentro del bloque (p. ej., al volver a medir en una autocomprobación)."""
+    previous = os.environ.get(ENV_PROGRESS)
+    os.environ[ENV_PROGRESS] = "0"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[ENV_PROGRESS]
+        else:
+            os.environ[ENV_PROGRESS] = previous
 
 
 def progress(**kwargs):

@@ -11,14 +11,17 @@ Para entrenar de verdad, el curso usa peft y TRL (cuaderno 04); esto existe para
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import torch
 from torch import nn
 
 __all__ = [
     "LoRALinear", "inject_lora", "count_trainable", "lora_param_count", "copy_from_peft", "chat_batches", "train_steps",
+    "LoRARun", "train_lora_copy",
 ]
 
 
@@ -216,3 +219,33 @@ def train_steps(model: nn.Module, batches: list[dict[str, torch.Tensor]], steps:
         losses.append(loss.item())
     model.eval()
     return losses
+
+
+class LoRARun(NamedTuple):
+    """Lo que devuelve :func:`train_lora_copy`: la copia entrenada y la pérdida de cada paso."""
+
+    model: nn.Module
+    losses: list[float]
+
+
+def train_lora_copy(model: nn.Module, batches: list[dict[str, torch.Tensor]], target_modules: Iterable[str],
+                    r: int, alpha: float, steps: int, lr: float = 1e-3, seed: int = 0) -> LoRARun:
+    """Entrena una LoRA nueva sobre una copia de `model` (que no se toca): una corrida de un barrido.
+
+    Se enseña en el cuaderno 03 (barrido de `r` y módulos objetivo, y el 🦁 3 con `alpha` fijo). Cada corrida
+    parte de la misma semilla, así que dos corridas con los mismos argumentos dan las mismas pérdidas.
+
+    Args:
+        model: modelo causal sin LoRA; se copia con `copy.deepcopy`.
+        batches: salida de :func:`chat_batches`.
+        target_modules, r, alpha: como en :func:`inject_lora` (sin *dropout*).
+        steps, lr: como en :func:`train_steps`.
+        seed: semilla de la inicialización de A y del bucle.
+
+    Returns:
+        ``LoRARun(model, losses)``: la copia con su LoRA entrenada y la pérdida de cada paso.
+    """
+    trained = copy.deepcopy(model)
+    torch.manual_seed(seed)  # A se inicializa al azar: misma semilla, mismo A
+    inject_lora(trained, target_modules, r=r, alpha=alpha)
+    return LoRARun(trained, train_steps(trained, batches, steps=steps, lr=lr, seed=seed))
