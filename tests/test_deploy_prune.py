@@ -69,3 +69,16 @@ def test_charts_draw_measured_rows_and_the_curve():
                         for s, p in ((0, 84.5), (0.3, 268.8))] + [{"kind": "2:4", "sparsity": 0.5, "perplexity": 1e4}])
     assert [line.get_label() for line in ax.get_lines()] == ["no estructurada", "2:4"]
     assert ax.get_yscale() == "log"
+
+
+def test_prune_only_one_block(tiny_dir):
+    from latamlab.deploy.prune import prunable_linears, prune_magnitude
+    from latamlab.errors import ConfigError
+
+    model, _ = _tiny(tiny_dir)
+    prune_magnitude(model, 0.5, only="mlp")
+    for name, layer in prunable_linears(model):
+        zeros = float((layer.weight == 0).float().mean())
+        assert zeros == pytest.approx(0.5, abs=0.01) if ".mlp." in name else zeros < 0.01, name
+    with pytest.raises(ConfigError, match="self_attn"):
+        prune_magnitude(model, 0.5, only="atencion")

@@ -84,3 +84,27 @@ def test_isolated_row_reports_memory_from_its_own_process(tiny_dir, tmp_path):
                                isolate=False)
     assert isolated.missing is None and isolated.memory_mb > 0 and shared.memory_mb is None
     assert isolated.perplexity == pytest.approx(shared.perplexity, rel=1e-6)  # la misma medida, en otro proceso
+
+
+def test_missing_llama_cpp_rows_skip_the_measuring_process(tiny_dir, tmp_path, monkeypatch):
+    if importlib.util.find_spec("llama_cpp") is not None:
+        pytest.skip("llama-cpp-python está instalado aquí: la fila GGUF sí se mide")
+    import latamlab.deploy.table as table
+
+    monkeypatch.setenv("LATAMLAB_LLAMA_CPP", str(tmp_path / "sin-llama-cpp"))
+    monkeypatch.setattr(table, "_measure_isolated", lambda *a, **k: pytest.fail("abrió un proceso para medirla"))
+    row, = table.deployment_table(tiny_dir, ("gguf-q4_k_m",), n_texts=1, n_finance=0, n_variants=0, work_dir=tmp_path)
+    assert row.perplexity is None and "sin-llama-cpp" in row.missing
+
+
+def test_decision_table_quotes_measured_rows_and_says_what_is_missing():
+    from latamlab.deploy.decision import DECISIONS, format_decisions
+    from latamlab.deploy.table import FORMATS, DeployRow
+
+    assert all(fmt in FORMATS for *_, formats in DECISIONS for fmt in formats)
+    rows = [DeployRow("gguf-q4_k_m", size_mb=100.4, generate_tps=52.3, perplexity=119.2),
+            DeployRow("gguf-q8_0", missing="llama.cpp no está compilado")]
+    text = format_decisions(rows)
+    assert "GGUF Q4_K_M: 100 MiB, 52,3 tokens/s, perplejidad 119,2" in text
+    assert "GGUF Q8_0: sin medir aquí" in text and "no está en la tabla" in text  # nf4 no está en `rows`
+    assert all(hardware in text for hardware, *_ in DECISIONS)

@@ -188,6 +188,33 @@ def _estimate_tiny(max_length: int):
                            lora_dropout=0.0, adapter_dtype="fp32", device="cpu")
 
 
+#: Textos del 🦁 del cuaderno 06 (poda por bloque), con el modelo diminuto para que la prueba sea rápida.
+PRUNE_TEXTS = ("El ahorro de emergencia cubre seis meses de gastos.", "En Lima se dice «chamba» al trabajo.")
+
+
+@functools.lru_cache(maxsize=None)
+def _block_perplexities() -> dict[str, float]:
+    from latamlab.deploy.prune import prune_magnitude
+    from latamlab.evaluation.perplexity import perplexity_report
+    from latamlab.models.load import load_model
+
+    found = {}
+    for block in ("mlp", "self_attn"):
+        model, tok = load_model("diminuto-llama", precision="fp32")
+        prune_magnitude(model.eval(), 0.5, only=block)
+        found[block] = perplexity_report(model, tok, list(PRUNE_TEXTS)).perplexity
+    return found
+
+
+def _pruned_by_hand(signed: bool) -> torch.Tensor:
+    """`LAYER` con la mitad de sus pesos en cero: los de menor valor absoluto, o (error típico) los más negativos."""
+    score = LAYER if signed else LAYER.abs()
+    return torch.where(score > score.flatten().kthvalue(LAYER.numel() // 2).values, LAYER, torch.zeros(()))
+
+
+LAYER = torch.randn(16, 32, generator=torch.Generator().manual_seed(0))
+
+
 PHRASE = "Mañana pago la cuota del crédito en la cooperativa de ahorro."
 
 # nombre → (argumentos de la respuesta correcta, argumentos de una respuesta incorrecta típica)
@@ -285,6 +312,19 @@ CASES = {
     "nb05.check_category_breakdown": (
         lambda: (_category_summaries(CATEGORIES), 3),
         lambda: (_category_summaries({"lexico": 12}), 3),  # las 12 primeras: todas de léxico
+    ),
+    "nb06.check_q8_0_bits": (
+        lambda: (8 + 16 / 32,),
+        lambda: (8.0,),  # sin la escala de cada bloque
+    ),
+    "nb06.check_pruned_layer": (
+        lambda: (_pruned_by_hand(signed=False), LAYER, 0.5),
+        lambda: (_pruned_by_hand(signed=True), LAYER, 0.5),  # los más negativos, no los más pequeños en magnitud
+    ),
+    "nb06.check_block_pruning": (
+        lambda: (_block_perplexities(), "diminuto-llama", PRUNE_TEXTS),
+        lambda: ({"mlp": _block_perplexities()["self_attn"], "self_attn": _block_perplexities()["mlp"]},
+                 "diminuto-llama", PRUNE_TEXTS),  # al revés
     ),
 }
 CHECKERS = _discover()

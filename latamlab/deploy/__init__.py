@@ -1,5 +1,5 @@
 """Despliegue (cuaderno 06): fusionar adaptadores (`merge`), GGUF con llama.cpp (`gguf`), la tabla medida de
-formatos (`table`) y la poda por magnitud (`prune`).
+formatos (`table`), la poda por magnitud (`prune`) y la tabla de decisión (`decision`).
 
 Importar este paquete no carga torch ni llama.cpp: cada nombre se importa al usarse.
 """
@@ -28,6 +28,8 @@ _EXPORTS = {
     "pruning_curve": "latamlab.deploy.prune",
     "deployment_chart": "latamlab.deploy.charts",
     "pruning_chart": "latamlab.deploy.charts",
+    "DECISIONS": "latamlab.deploy.decision",
+    "format_decisions": "latamlab.deploy.decision",
 }
 
 __all__ = list(_EXPORTS)

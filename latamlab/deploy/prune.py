@@ -29,16 +29,29 @@ def prunable_linears(model: torch.nn.Module) -> list[tuple[str, torch.nn.Linear]
     return [(name, m) for name, m in model.named_modules() if isinstance(m, torch.nn.Linear) and m is not output]
 
 
-def prune_magnitude(model: torch.nn.Module, amount: float) -> torch.nn.Module:
+def prune_magnitude(model: torch.nn.Module, amount: float, only: str | None = None) -> torch.nn.Module:
     """Poda no estructurada: en cada capa de :func:`prunable_linears`, la fracción `amount` de pesos más pequeños.
 
     Usa `torch.nn.utils.prune.l1_unstructured` y luego `prune.remove` (los ceros quedan en el peso, sin máscara).
+
+    Args:
+        model: el modelo (se modifica en su lugar).
+        amount: fracción de pesos que quedan en cero en cada capa, de 0 a 1.
+        only: si se da, poda solo las capas cuyo nombre contiene este texto (p. ej., ``mlp`` o ``self_attn``).
+
+    Raises:
+        ConfigError: si `amount` no está entre 0 y 1, o si ninguna capa contiene `only` en su nombre.
     """
     from torch.nn.utils import prune
 
     if not 0 <= amount < 1:
         raise ConfigError(f"`amount` debe estar entre 0 y 1 (fracción de pesos en cero); recibí {amount!r}.")
-    for _, layer in prunable_linears(model):
+    layers = [(name, layer) for name, layer in prunable_linears(model) if only is None or only in name]
+    if not layers:
+        names = sorted({name.rsplit(".", 2)[-2] for name, _ in prunable_linears(model) if "." in name})
+        raise ConfigError(f"Ninguna capa lineal tiene {only!r} en su nombre (`only`); prueba con uno de: "
+                          f"{', '.join(names)}.")
+    for _, layer in layers:
         prune.l1_unstructured(layer, name="weight", amount=float(amount))
         prune.remove(layer, "weight")
     return model

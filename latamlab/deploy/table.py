@@ -226,6 +226,15 @@ def _warm_imports(model_dir: Path) -> None:
         AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(str(model_dir)))
 
 
+def _unavailable(fmt: str) -> str | None:
+    """Por qué `fmt` no se puede medir aquí, sin abrir un proceso para averiguarlo (hoy: GGUF sin llama.cpp)."""
+    if fmt.startswith("gguf-"):
+        from latamlab.deploy.gguf import llama_cpp_missing
+
+        return llama_cpp_missing()
+    return None
+
+
 def _measure_isolated(fmt: str, model_dir: Path, data: dict[str, Any], work_dir: Path,
                       options: dict[str, Any]) -> DeployRow:
     """:func:`measure_format` en un proceso de Python propio (así la memoria y la carga no dependen de otras filas)."""
@@ -297,7 +306,8 @@ def deployment_table(model_dir: str | Path | None = None, formats: Sequence[str]
         folder.mkdir(parents=True, exist_ok=True)
         if isolate:
             data = {"texts": texts, "finance": finance, "variants": variants}
-            return [_measure_isolated(fmt, model_dir, data, folder, options) for fmt in formats]
+            return [DeployRow(fmt, missing=reason) if (reason := _unavailable(fmt)) else
+                    _measure_isolated(fmt, model_dir, data, folder, options) for fmt in formats]
         rows = [measure_format(fmt, model_dir, texts=texts, finance_items=finance, variant_items=variants,
                                work_dir=folder, **options) for fmt in formats]
         for row in rows:
