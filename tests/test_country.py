@@ -12,6 +12,7 @@ from latamlab.errors import ConfigError
 
 ITEMS = list(load_variants())
 COUNTRIES = sorted({item["pais"] for item in ITEMS})
+CORPUS = load_corpus()
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def test_corpus_has_the_country_sentences_and_explanations_and_only_drops_leaks(
     kept = {e["id"] for e in corpus["train"] + corpus["validation"]}
     dropped = {example_id for example_id, _, _ in corpus["excluded"]}
     assert not kept & dropped
-    sentences = {r["id"]: r["texto"] for split in ("train", "test") for r in load_corpus()[split] if r["pais"] == country}
+    sentences = {r["id"]: r["texto"] for split in ("train", "test") for r in CORPUS[split] if r["pais"] == country}
     explanations = {f"exp-{it['id']}": it["explicacion"] for it in ITEMS if it["pais"] == country}
     assert kept | dropped == set(sentences) | set(explanations)  # nada se inventa ni se pierde sin motivo
     for example in corpus["train"] + corpus["validation"]:
@@ -44,7 +45,7 @@ def test_corpus_has_the_country_sentences_and_explanations_and_only_drops_leaks(
         assert example["respuesta"] == {**sentences, **explanations}[example["id"]]
         assert country_name(country) in example["instruccion"]
     validation = {e["id"] for e in corpus["validation"]}
-    test_ids = {r["id"] for r in load_corpus()["test"] if r["pais"] == country}
+    test_ids = {r["id"] for r in CORPUS["test"] if r["pais"] == country}
     assert validation <= test_ids and not validation & {e["id"] for e in corpus["train"]}
     assert sum(e["fuente"] == "explicacion" for e in corpus["train"]) >= len(explanations) - len(dropped)
 

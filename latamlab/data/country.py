@@ -30,8 +30,10 @@ _REGISTERS = {"noticias": "noticia", "finanzas": "finanzas", "conversacional": "
               "academico": "texto académico"}
 
 
-def country_name(country: str) -> str:
+def country_name(country: str, items: Iterable[Mapping[str, Any]] | None = None) -> str:
     """El nombre en español de un país del banco (``"CO"`` → ``"Colombia"``).
+
+    `items` son las preguntas del banco, si ya las cargaste (si no, se cargan aquí).
 
     Raises:
         ConfigError: si `country` no es un país con ítems en ``data/variantes``.
@@ -40,7 +42,7 @@ def country_name(country: str) -> str:
     from latamlab.data.loaders import load_variants
     from latamlab.data.schemas import PAISES
 
-    countries = sorted(set(load_variants()["pais"]))
+    countries = sorted({item["pais"] for item in (load_variants() if items is None else items)})
     code = country.upper() if isinstance(country, str) else country
     if code not in countries:
         raise ConfigError(f"`country` debe ser un código de país del banco ({', '.join(countries)}); recibí "
@@ -70,7 +72,8 @@ def country_corpus(country: str, root: str | Path | None = None) -> dict[str, li
     """
     from latamlab.data.loaders import load_corpus, load_variants
 
-    name = country_name(country)
+    items = list(load_variants(root))
+    name = country_name(country, items)
     code = country.upper()
     corpus = load_corpus(root)
 
@@ -81,9 +84,9 @@ def country_corpus(country: str, root: str | Path | None = None) -> dict[str, li
 
     explanations = [{"id": f"exp-{it['id']}", "pais": code, "fuente": "explicacion", "respuesta": it["explicacion"],
                      "instruccion": _EXPLANATION.format(pais=name, categoria=_CATEGORIES[it["categoria"]])}
-                    for it in load_variants(root) if it["pais"] == code]
+                    for it in items if it["pais"] == code]
     splits = {"train": sentences("train") + explanations, "validation": sentences("test")}
-    excluded = find_leaks(splits["train"] + splits["validation"], load_variants(root))
+    excluded = find_leaks(splits["train"] + splits["validation"], items)
     dropped = {example_id for example_id, _, _ in excluded}
     return {**{name: [e for e in rows if e["id"] not in dropped] for name, rows in splits.items()},
             "excluded": excluded}
@@ -115,22 +118,29 @@ def find_leaks(examples: Iterable[Mapping[str, Any]], items: Iterable[Mapping[st
     examples = list(examples)
     items = list(items)
     texts = [f"{e['instruccion']}\n{e['respuesta']}" for e in examples]
-    normalized = [normalize(t) for t in texts]
+    normalized = [f" {normalize(t)} " for t in texts]
+    everything = "\n".join(normalized)  # un primer filtro rápido: casi ningún ítem aparece en ninguna parte
     leaks: list[tuple[str, str, str]] = []
     for item in items:
         question = normalize(item["pregunta"])
         block = normalize(_option_block(item))
         options = [normalize(o) for o in item["opciones"]]
+        if question not in everything and not all(f" {o} " in everything for o in options):
+            continue
         for example, text in zip(examples, normalized):
             if question and question in text:
                 leaks.append((example["id"], item["id"], "pregunta"))
-            elif block in text or all(f" {o} " in f" {text} " for o in options):
+            elif block in text or all(f" {o} " in text for o in options):
                 leaks.append((example["id"], item["id"], "opciones"))
     found = {(e, i) for e, i, _ in leaks}
-    pairs = cross_pairs([e["respuesta"] for e in examples] + [e["instruccion"] for e in examples],
-                        [it["pregunta"] for it in items], THRESHOLD if threshold is None else threshold)
+    instructions = list(dict.fromkeys(e["instruccion"] for e in examples))  # unas pocas plantillas, no una por ejemplo
+    owners = {text: [k for k, e in enumerate(examples) if e["instruccion"] == text] for text in instructions}
+    questions = [it["pregunta"] for it in items]
+    limit = THRESHOLD if threshold is None else threshold
+    pairs = [(i, j, score) for i, j, score in cross_pairs([e["respuesta"] for e in examples], questions, limit)]
+    pairs += [(k, j, score) for i, j, score in cross_pairs(instructions, questions, limit) for k in owners[instructions[i]]]
     for i, j, score in pairs:
-        key = (examples[i % len(examples)]["id"], items[j]["id"])
+        key = (examples[i]["id"], items[j]["id"])
         if key not in found:
             found.add(key)
             leaks.append((*key, f"casi duplicado de la pregunta ({score:.2f})"))
