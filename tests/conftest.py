@@ -57,7 +57,7 @@ def tiny_dir():
 
 
 #: Capítulos que leen lo que otro deja en ``notebooks/salidas/``: van en su grupo, después de él.
-_AFTER = {"05": "04"}  # el 05 evalúa el adaptador que entrena el 04 (y que el 04 borra al empezar)
+_AFTER = {"05": "04", "06": "04"}  # el 05 evalúa y el 06 fusiona el adaptador que entrena el 04 (que el 04 borra al empezar)
 
 
 def _scope(nodeid: str) -> str:

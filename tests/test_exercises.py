@@ -213,6 +213,26 @@ def _pruned_by_hand(signed: bool) -> torch.Tensor:
 
 
 LAYER = torch.randn(16, 32, generator=torch.Generator().manual_seed(0))
+def _corpus(explanations: int, sentences: int) -> dict:
+    return {"train": [{"fuente": "explicacion"}] * explanations + [{"fuente": "oracion"}] * sentences}
+
+
+def _acc_rows(values) -> list[dict]:
+    return [{"id": f"q{i}", "acc": float(v)} for i, v in enumerate(values)]
+
+
+def _paired(before, after, sign: int = 1):
+    from latamlab.evaluation.bootstrap import bootstrap_ci
+
+    return bootstrap_ci([sign * (a - b) for a, b in zip(after, before)])
+
+
+def _change(n: int, low: float, high: float):
+    return SimpleNamespace(change=SimpleNamespace(n=n, low=low, high=high))
+
+
+BEFORE, AFTER = [0, 1, 0, 0, 1, 0], [1, 1, 0, 1, 1, 1]
+N_CO = 35  # preguntas de Colombia en el banco
 
 
 PHRASE = "Mañana pago la cuota del crédito en la cooperativa de ahorro."
@@ -325,6 +345,18 @@ CASES = {
         lambda: (_block_perplexities(), "diminuto-llama", PRUNE_TEXTS),
         lambda: ({"mlp": _block_perplexities()["self_attn"], "self_attn": _block_perplexities()["mlp"]},
                  "diminuto-llama", PRUNE_TEXTS),  # al revés
+    ),
+    "nb08.check_explanation_share": (
+        lambda: (35 / 845, _corpus(35, 810)),
+        lambda: (100 * 35 / 845, _corpus(35, 810)),  # un porcentaje en vez de una fracción
+    ),
+    "nb08.check_paired_interval": (
+        lambda: (_paired(BEFORE, AFTER), _acc_rows(BEFORE), _acc_rows(AFTER)),
+        lambda: (_paired(BEFORE, AFTER, -1), _acc_rows(BEFORE), _acc_rows(AFTER)),  # base − adaptador
+    ),
+    "nb08.check_second_country": (
+        lambda: (_change(N_CO, -0.09, 0.14), "sin cambio claro", "CO"),
+        lambda: (_change(N_CO, -0.09, 0.14), "mejoró", "CO"),  # la media sube, pero el 0 está en el intervalo
     ),
 }
 CHECKERS = _discover()

@@ -162,11 +162,41 @@ def cross_pairs(
 ) -> list[tuple[int, int, float]]:
     """Pares casi duplicados entre dos listas (por ejemplo, preguntas de evaluación e instrucciones).
 
+    Compara solo cada texto de `left` con cada uno de `right` (no los de una misma lista entre sí), así que
+    cuesta ``len(left) × len(right)`` y no el cuadrado del total.
+
     Returns:
-        Tuplas ``(i, j, similitud)`` con ``i`` índice en `left` y ``j`` índice en `right`.
+        Tuplas ``(i, j, similitud)`` con ``i`` índice en `left` y ``j`` índice en `right`, ordenadas.
+
+    Raises:
+        ConfigError: si ``threshold`` no está en (0, 1].
     """
-    n = len(left)
-    return [(i, j - n, score) for i, j, score in near_duplicate_pairs([*left, *right], threshold) if i < n <= j]
+    if not 0 < threshold <= 1:
+        raise ConfigError(
+            f"`threshold` debe estar en (0, 1]; recibí {threshold}. Prueba con el valor del curso, {THRESHOLD}."
+        )
+    grams_left, grams_right = [trigrams(t) for t in left], [trigrams(t) for t in right]
+    vocab: dict[str, int] = {}
+    matrices = []
+    for grams in (grams_left, grams_right):
+        cells = [(i, vocab.setdefault(g, len(vocab))) for i, gs in enumerate(grams) for g in gs]
+        matrices.append((len(grams), cells))
+    dense = []
+    for size, cells in matrices:
+        matrix = np.zeros((size, len(vocab)), dtype=np.float32)
+        if cells:
+            rows, cols = zip(*cells)
+            matrix[list(rows), list(cols)] = 1.0
+        dense.append(matrix)
+    common = dense[0] @ dense[1].T  # trigramas compartidos, exactos en float32
+    union = dense[0].sum(axis=1)[:, None] + dense[1].sum(axis=1)[None, :] - common
+    score = np.divide(common, union, out=np.zeros_like(common), where=union > 0)
+    pairs = []
+    for a, b in zip(*np.nonzero(score >= threshold - 1e-6)):
+        exact = jaccard(grams_left[int(a)], grams_right[int(b)])
+        if exact >= threshold:
+            pairs.append((int(a), int(b), exact))
+    return sorted(pairs)
 
 
 def pair_kind(a: str, b: str, score: float) -> str:
