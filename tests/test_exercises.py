@@ -213,6 +213,8 @@ def _pruned_by_hand(signed: bool) -> torch.Tensor:
 
 
 LAYER = torch.randn(16, 32, generator=torch.Generator().manual_seed(0))
+
+
 def _corpus(explanations: int, sentences: int) -> dict:
     return {"train": [{"fuente": "explicacion"}] * explanations + [{"fuente": "oracion"}] * sentences}
 

@@ -99,6 +99,35 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / union if union else 0.0
 
 
+def _check_threshold(threshold: float) -> None:
+    if not 0 < threshold <= 1:
+        raise ConfigError(
+            f"`threshold` debe estar en (0, 1]; recibí {threshold}. Prueba con el valor del curso, {THRESHOLD}."
+        )
+
+
+def _incidence(*groups: Sequence[set[str]]) -> list[np.ndarray]:
+    """Una matriz 0/1 (texto × trigrama) por grupo de conjuntos de trigramas, con un vocabulario común."""
+    vocab: dict[str, int] = {}
+    cells = [[(i, vocab.setdefault(g, len(vocab))) for i, gs in enumerate(grams) for g in gs] for grams in groups]
+    matrices = []
+    for grams, group_cells in zip(groups, cells):
+        matrix = np.zeros((len(grams), len(vocab)), dtype=np.float32)
+        if group_cells:
+            rows, cols = zip(*group_cells)
+            matrix[list(rows), list(cols)] = 1.0
+        matrices.append(matrix)
+    return matrices
+
+
+def _jaccard_matrix(left: np.ndarray, right: np.ndarray, left_sizes: np.ndarray,
+                    right_sizes: np.ndarray) -> np.ndarray:
+    """Jaccard de cada fila de `left` con cada fila de `right` (trigramas compartidos, exactos en float32)."""
+    common = left @ right.T
+    union = left_sizes[:, None] + right_sizes[None, :] - common
+    return np.divide(common, union, out=np.zeros_like(common), where=union > 0)
+
+
 def near_duplicate_pairs(
     texts: Sequence[str],
     threshold: float = THRESHOLD,
@@ -120,32 +149,20 @@ def near_duplicate_pairs(
     Raises:
         ConfigError: si ``threshold`` no está en (0, 1] o ``blocks`` no tiene el largo de ``texts``.
     """
-    if not 0 < threshold <= 1:
-        raise ConfigError(
-            f"`threshold` debe estar en (0, 1]; recibí {threshold}. Prueba con el valor del curso, {THRESHOLD}."
-        )
+    _check_threshold(threshold)
     if blocks is not None and len(blocks) != len(texts):
         raise ConfigError(
             f"`blocks` debe tener {len(texts)} elementos; recibí {len(blocks)}. Da una clave por texto, en el mismo orden."
         )
     grams = [trigrams(t) for t in texts]
-    vocab: dict[str, int] = {}
-    rows, cols = [], []
-    for i, gs in enumerate(grams):
-        for gram in gs:
-            rows.append(i)
-            cols.append(vocab.setdefault(gram, len(vocab)))
-    matrix = np.zeros((len(texts), len(vocab)), dtype=np.float32)
-    matrix[rows, cols] = 1.0
+    (matrix,) = _incidence(grams)
     sizes = matrix.sum(axis=1)
     keys = {key: k for k, key in enumerate(dict.fromkeys(blocks or []))}
     block_ids = np.array([keys[b] for b in blocks]) if blocks is not None else None
     pairs: list[tuple[int, int, float]] = []
     for start in range(0, len(texts), chunk):
         stop = min(start + chunk, len(texts))
-        common = matrix[start:stop] @ matrix[start:].T  # trigramas compartidos, exactos en float32
-        union = sizes[start:stop, None] + sizes[None, start:] - common
-        score = np.divide(common, union, out=np.zeros_like(common), where=union > 0)
+        score = _jaccard_matrix(matrix[start:stop], matrix[start:], sizes[start:stop], sizes[start:])
         keep = (score >= threshold - 1e-6) & np.triu(np.ones_like(score, dtype=bool), k=1)
         if block_ids is not None:
             keep &= block_ids[start:stop, None] == block_ids[None, start:]
@@ -171,26 +188,10 @@ def cross_pairs(
     Raises:
         ConfigError: si ``threshold`` no está en (0, 1].
     """
-    if not 0 < threshold <= 1:
-        raise ConfigError(
-            f"`threshold` debe estar en (0, 1]; recibí {threshold}. Prueba con el valor del curso, {THRESHOLD}."
-        )
+    _check_threshold(threshold)
     grams_left, grams_right = [trigrams(t) for t in left], [trigrams(t) for t in right]
-    vocab: dict[str, int] = {}
-    matrices = []
-    for grams in (grams_left, grams_right):
-        cells = [(i, vocab.setdefault(g, len(vocab))) for i, gs in enumerate(grams) for g in gs]
-        matrices.append((len(grams), cells))
-    dense = []
-    for size, cells in matrices:
-        matrix = np.zeros((size, len(vocab)), dtype=np.float32)
-        if cells:
-            rows, cols = zip(*cells)
-            matrix[list(rows), list(cols)] = 1.0
-        dense.append(matrix)
-    common = dense[0] @ dense[1].T  # trigramas compartidos, exactos en float32
-    union = dense[0].sum(axis=1)[:, None] + dense[1].sum(axis=1)[None, :] - common
-    score = np.divide(common, union, out=np.zeros_like(common), where=union > 0)
+    left_matrix, right_matrix = _incidence(grams_left, grams_right)
+    score = _jaccard_matrix(left_matrix, right_matrix, left_matrix.sum(axis=1), right_matrix.sum(axis=1))
     pairs = []
     for a, b in zip(*np.nonzero(score >= threshold - 1e-6)):
         exact = jaccard(grams_left[int(a)], grams_right[int(b)])

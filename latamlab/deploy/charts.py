@@ -19,13 +19,13 @@ def deployment_chart(rows: Sequence, panels: Sequence[tuple[str, str]] = PANELS)
     """
     import matplotlib.pyplot as plt
 
-    from latamlab.deploy.table import _LABELS
+    from latamlab.deploy.table import FORMAT_LABELS
     from latamlab.plots import bar_chart
 
     measured = [r for r in rows if r.missing is None]
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
     for ax, (column, label) in zip(axes[0], panels):
-        bar_chart({_LABELS[r.format]: getattr(r, column) for r in measured}, label, label, ax=ax)
+        bar_chart({FORMAT_LABELS[r.format]: getattr(r, column) for r in measured}, label, label, ax=ax)
         ax.tick_params(axis="x", labelrotation=35)
     fig.tight_layout()
     return fig

@@ -28,14 +28,14 @@ DECISIONS = (
 
 
 def _evidence(row) -> str:
-    from latamlab.deploy.table import _LABELS
+    from latamlab.deploy.table import FORMAT_LABELS
     from latamlab.numbers import fmt_number
 
     if row is None:
         return "no está en la tabla"
     if row.missing:
-        return f"{_LABELS[row.format]}: sin medir aquí"
-    return (f"{_LABELS[row.format]}: {fmt_number(row.size_mb, 0)} MiB, {fmt_number(row.generate_tps, 1)} tokens/s, "
+        return f"{FORMAT_LABELS[row.format]}: sin medir aquí"
+    return (f"{FORMAT_LABELS[row.format]}: {fmt_number(row.size_mb, 0)} MiB, {fmt_number(row.generate_tps, 1)} tokens/s, "
             f"perplejidad {fmt_number(row.perplexity, 1)}")
 
 

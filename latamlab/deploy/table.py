@@ -23,15 +23,16 @@ import torch
 
 from latamlab.errors import ConfigError, SetupError
 
-__all__ = ["FORMATS", "CPU_FORMATS", "DeployRow", "round_robin", "stratified_variants", "load_format",
+__all__ = ["FORMATS", "CPU_FORMATS", "FORMAT_LABELS", "DeployRow", "round_robin", "stratified_variants", "load_format",
            "measure_format", "deployment_table", "format_deployment_table"]
 
 FORMATS = ("fp32", "bf16", "int8", "nf4", "torchao-int8", "gguf-f16", "gguf-q8_0", "gguf-q4_k_m")
 #: Los del cuaderno 06 en modo cpu (rápidos); los demás, en ``scripts/medir_despliegue.py``.
 CPU_FORMATS = ("fp32", "nf4", "torchao-int8", "gguf-q8_0", "gguf-q4_k_m")
-_LABELS = {"fp32": "fp32", "bf16": "bf16", "int8": "bitsandbytes int8", "nf4": "bitsandbytes nf4",
-           "torchao-int8": "torchao int8 (pesos)", "gguf-f16": "GGUF F16", "gguf-q8_0": "GGUF Q8_0",
-           "gguf-q4_k_m": "GGUF Q4_K_M"}
+#: El nombre de cada formato en tablas y gráficos.
+FORMAT_LABELS = {"fp32": "fp32", "bf16": "bf16", "int8": "bitsandbytes int8", "nf4": "bitsandbytes nf4",
+                 "torchao-int8": "torchao int8 (pesos)", "gguf-f16": "GGUF F16", "gguf-q8_0": "GGUF Q8_0",
+                 "gguf-q4_k_m": "GGUF Q4_K_M"}
 
 
 @dataclass
@@ -326,9 +327,9 @@ def format_deployment_table(rows: Sequence[DeployRow]) -> str:
             f"{'genera tok/s':>12} {'perplejidad':>11} {'F1 finanzas':>11} {'acc variantes':>13}")
     lines, notes = [head], []
     for r in rows:
-        lines.append(f"{_LABELS[r.format]:<22} {cell(r.size_mb, 1):>9} {cell(r.memory_mb, 0):>11} "
+        lines.append(f"{FORMAT_LABELS[r.format]:<22} {cell(r.size_mb, 1):>9} {cell(r.memory_mb, 0):>11} "
                      f"{cell(r.load_s, 1):>7} {cell(r.prompt_tps, 0):>9} {cell(r.generate_tps, 1):>12} "
                      f"{cell(r.perplexity, 1):>11} {cell(r.finance_f1, 3):>11} {cell(r.variants_acc, 3):>13}")
         if r.missing:
-            notes.append(f"  {_LABELS[r.format]}: sin medir: {r.missing}")
+            notes.append(f"  {FORMAT_LABELS[r.format]}: sin medir: {r.missing}")
     return "\n".join(lines + notes)

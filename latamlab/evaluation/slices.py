@@ -45,6 +45,11 @@ def country_slices(items: Sequence[Mapping[str, Any]], country: str, per_other: 
     return {"pais": own, "otros": [rest[i] for i in picked]}
 
 
+def _digits(metric: str) -> int:
+    """Decimales al mostrar una métrica: chrF va de 0 a 100, las demás de 0 a 1."""
+    return 1 if metric == "chrf" else 3
+
+
 @dataclass(frozen=True)
 class SliceChange:
     """Una porción medida antes y después: la base, el adaptador y su diferencia pareada (adaptador − base)."""
@@ -60,7 +65,7 @@ class SliceChange:
         return self.change.low > 0 or self.change.high < 0
 
     def __str__(self) -> str:
-        digits = 1 if self.change.metric == "chrf" else 3
+        digits = _digits(self.change.metric)
         return (f"{self.name}: base {fmt_number(self.base.mean, digits)} → adaptador "
                 f"{fmt_number(self.adapter.mean, digits)} · diferencia {fmt_number(self.change.mean, digits)} "
                 f"(IC 95 %: {fmt_number(self.change.low, digits)} a {fmt_number(self.change.high, digits)}; "
@@ -115,7 +120,7 @@ def results_table(changes: Sequence[SliceChange], country: str, student_columns:
 
     rows = []
     for c in changes:
-        digits = 1 if c.change.metric == "chrf" else 3
+        digits = _digits(c.change.metric)
         row = {"porción": c.name, "métrica": METRIC_LABELS.get(c.change.metric, c.change.metric), "n": c.change.n,
                "base": _cell(c.base, digits), f"adaptador ({country})": _cell(c.adapter, digits),
                "diferencia": _cell(c.change, digits), "¿cambio claro?": "sí" if c.clear else "no"}
