@@ -6,6 +6,7 @@ import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { marpCli } from '@marp-team/marp-cli'
+import { traducirControles } from './controles.mjs'
 
 const carpeta = dirname(fileURLToPath(import.meta.url))
 const salida = resolve(process.argv[2] || join(carpeta, '..', 'salidas', 'presentaciones'))
@@ -34,8 +35,15 @@ for (const md of presentaciones) {
     codigo = 1
   }
   if (codigo !== 0) { fallas += 1; continue }
-  const texto = readFileSync(html, 'utf8').replace(LICENCIA, 'License: $3 in the npm package $1@$2')
+  const { html: texto, faltan } = traducirControles(
+    readFileSync(html, 'utf8').replace(LICENCIA, 'License: $3 in the npm package $1@$2'))
   writeFileSync(html, texto)
+  if (faltan.length) {
+    console.error(`[FALLA] ${html}: esta versión de Marp cambió sus controles; actualiza CONTROLES en controles.mjs: `
+      + faltan.join(' · '))
+    fallas += 1
+    continue
+  }
   const externas = direccionesExternas(texto)
   if (externas.length) {
     console.error(`[FALLA] ${html} nombra direcciones de internet: ${[...new Set(externas)].join(', ')}`)

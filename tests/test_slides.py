@@ -95,6 +95,24 @@ def test_decks_build_offline_without_external_urls(built_decks):
         assert not external, f"{html.name} nombra direcciones de internet: {external}"
         assert "bespoke-marp-note" in text, f"{html.name} no trae las notas del instructor"
         assert re.search(r'src="(?!data:)', text) is None, f"{html.name} tiene una imagen fuera del HTML"
+        assert "`Diapositiva ${t+1} de ${e.slides.length}`" in text and 'title="Vista general (o)"' in text, html.name
+        english = [w for w in ("Page ${", "Previous slide", "Toggle fullscreen", "Presenter view") if w in text]
+        assert not english, f"{html.name} deja controles de Marp en inglés: {english}"
+
+
+def test_untranslated_marp_controls_are_reported():
+    if shutil.which("node") is None:
+        pytest.skip("no hay Node.js: instálalo para construir las presentaciones (apt-get install nodejs npm)")
+    script = ("import { traducirControles, CONTROLES } from './controles.mjs';"
+              "const todo = CONTROLES.map(([en]) => en).join('|');"
+              "const a = traducirControles(todo), b = traducirControles(todo.replace('Next slide', 'Forward'));"
+              "console.log(JSON.stringify([a.faltan, b.faltan, a.html.includes('Previous slide')]))")
+    run = subprocess.run(["node", "--input-type=module", "-e", script], cwd=SLIDES, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stderr
+    complete, changed, left = json.loads(run.stdout)
+    assert complete == [] and left is False
+    assert changed == ['title="Next slide">Next slide<']
 
 
 @pytest.mark.slow
