@@ -3,7 +3,7 @@
 Uso:  .venv/bin/python scripts/medir_despliegue.py [--modelo smollm2-135m-instruct] [--adaptador CARPETA]
           [--formatos fp32,bf16,...] [--textos 50] [--finanzas 16] [--variantes 38] [--poda] [--hilos 1]
           [--carpeta ~/.cache/latamlab/despliegue] [--salida salidas/despliegue.json]
-      .venv/bin/python scripts/medir_despliegue.py --compilar     # compila llama-cpp-python una vez (≥ 30 min)
+      .venv/bin/python scripts/medir_despliegue.py --compilar     # compila llama-cpp-python una vez (4 min en 2 núcleos libres)
 
 Con `--adaptador`, el adaptador se fusiona en la base en fp32 (`merge_adapter`) y se mide el modelo fusionado;
 además se mide la fusión en nf4 frente a fp32 (`merge_gap`). Cada formato se mide en un proceso propio, así la

@@ -1,7 +1,8 @@
 """GGUF con llama.cpp (cuaderno 06): el convertidor de llama.cpp, su cuantizador y el modelo cargado.
 
 Las pruebas que usan llama.cpp corren solo donde su compilación está en la caché (o instalada): compilarlo tarda
-media hora o más en 2 núcleos (ver ``scripts/medir_despliegue.py --compilar``).
+de 4 minutos (2 núcleos libres) a más de 20 (ocupados), más de lo que la suite se permite (ver
+``scripts/medir_despliegue.py --compilar``).
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ computador sin GPU. El camino del curso es el de llama.cpp mismo:
    F16 a Q4_K_M (:func:`quantize_gguf`);
 3. `llama-cpp-python` lo carga y lo corre (`latamlab.deploy.gguf_model.LlamaCppLM`).
 
-`llama-cpp-python` solo se publica en PyPI como código fuente: instalarlo compila llama.cpp (en 2 núcleos
-ocupados, media hora o más). El curso no copia llama.cpp en el repositorio: usa el paquete fuente descargado en
+`llama-cpp-python` solo se publica en PyPI como código fuente: instalarlo compila llama.cpp (en 2 núcleos, de
+unos 4 minutos con la compilación mínima y la máquina libre a más de media hora completo y con la máquina
+ocupada). El curso no copia llama.cpp en el repositorio: usa el paquete fuente descargado en
 ``~/.cache/latamlab/llama-cpp/src`` (que trae el convertidor) y la rueda compilada una vez en
 ``~/.cache/latamlab/llama-cpp/wheels`` (ver ``scripts/medir_despliegue.py``). Donde faltan, las funciones
 dicen por qué en una línea.
@@ -157,7 +158,7 @@ def llama_cpp_module():
     site = _cached_wheel_site()
     if site is None:
         raise SetupError("llama-cpp-python no está instalado ni compilado en "
-                         f"{llama_cpp_home() / 'wheels'}: compílalo una vez (media hora o más en 2 núcleos) con "
+                         f"{llama_cpp_home() / 'wheels'}: compílalo una vez (minutos en 2 núcleos libres) con "
                          "`python scripts/medir_despliegue.py --compilar` o `pip install llama-cpp-python`.")
     if str(site) not in sys.path:
         sys.path.append(str(site))
