@@ -8,6 +8,10 @@ Una sola variable, ``LATAMLAB_MODO``, elige el modo (y con él el modelo por def
 - ``diminuto``: modelos diminutos construidos aquí en segundos (para pruebas); también en la CPU.
 
 Sin modo explícito se usa ``gpu`` cuando hay CUDA y ``cpu`` en otro caso. Se enseña en el cuaderno 00.
+
+``LATAMLAB_DISPOSITIVO=cpu`` corre el modo ``gpu`` (sus modelos, sus recetas, sus presets) en la CPU: es la
+simulación de Colab de la integración continua (`scripts/simulacion.py`), que ejecuta cada cuaderno en modo
+gpu con modelos sustitutos pequeños. Un curso normal no la usa.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ from latamlab.errors import ConfigError
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["Mode", "MODES", "ENV_MODE", "HUB_HOST", "resolve_mode", "cuda_available", "device_for_mode",
+__all__ = ["Mode", "MODES", "ENV_MODE", "ENV_DEVICE", "HUB_HOST", "resolve_mode", "cuda_available", "device_for_mode",
            "default_device", "native_bf16", "bf16_reason", "is_offline"]
 
 Mode = Literal["gpu", "cpu", "diminuto"]
 MODES: tuple[str, ...] = get_args(Mode)
 ENV_MODE = "LATAMLAB_MODO"
+ENV_DEVICE = "LATAMLAB_DISPOSITIVO"
 HUB_HOST = "huggingface.co"
 
 
@@ -68,13 +73,18 @@ def resolve_mode(mode: str | None = None) -> Mode:
 def device_for_mode(mode: str | None = None) -> "torch.device":
     """Dispositivo de un modo: ``cuda`` en modo ``gpu``, ``cpu`` en los modos ``cpu`` y ``diminuto``.
 
+    ``LATAMLAB_DISPOSITIVO=cpu`` lleva el modo ``gpu`` a la CPU (simulación de Colab; ver arriba).
+
     Raises:
-        ConfigError: modo ``gpu`` en una máquina sin CUDA.
+        ConfigError: modo ``gpu`` en una máquina sin CUDA, o ``LATAMLAB_DISPOSITIVO`` distinto de cpu y cuda.
     """
     import torch
 
     chosen = resolve_mode(mode)
-    if chosen != "gpu":
+    forced = os.environ.get(ENV_DEVICE, "").strip().lower()
+    if forced not in ("", "cpu", "cuda"):
+        raise ConfigError(f"`{ENV_DEVICE}` debe ser cpu o cuda; recibí {forced!r}. Bórrala: unset {ENV_DEVICE}")
+    if chosen != "gpu" or forced == "cpu":
         return torch.device("cpu")
     if not cuda_available():
         raise ConfigError(

@@ -1,0 +1,290 @@
+"""Colab simulado en la CPU: cada cuaderno en su propio entorno de ejecución, en modo gpu, como lo corre un estudiante.
+
+Qué reproduce de Colab (ver `../shared/colab/`):
+- **Su pila**: un entorno virtual con los paquetes de la lista publicada de Colab (`pip-freeze-*.txt`) que el curso
+  toca o que dependen de ellos (transformers, huggingface_hub, gradio, pyarrow…), a las versiones de Colab; torch
+  es la rueda CPU local (Colab trae 2.11+cu128). Python es el de esta máquina (3.11), no el 3.13 de Colab.
+- **La celda de instalación real** de cada cuaderno, apuntada al *commit* actual (`LATAMLAB_RELEASE_URL/REF`),
+  y `pip check` antes y después: lo que el curso rompa de Colab aparece como conflicto nuevo.
+- **Un entorno de ejecución nuevo por cuaderno**: kernel nuevo, carpeta de trabajo vacía (``/content``), caché de
+  latamlab vacía. Lo único que pasa de un cuaderno a otro es el Drive simulado: un sustituto de ``google.colab``
+  cuyo ``drive.mount`` enlaza el punto de montaje con una carpeta que persiste. (Los paquetes instalados sí
+  persisten entre cuadernos, para no reinstalar dieciocho veces; la celda de instalación corre igual.)
+- **El modo gpu**, con los ids del hub del catálogo (y su revisión fijada) servidos sin internet desde una caché de
+  Hugging Face que guarda modelos sustitutos pequeños bajo esos mismos ids, y el cálculo en la CPU por
+  ``LATAMLAB_DISPOSITIVO=cpu``. La colocación en la GPU y la memoria de una T4 las prueba `make test-gpu`.
+
+Uso: ``python scripts/simulacion.py [--modo gpu|cpu] [--cuadernos 03 04 …] [--freeze gpu|cpu] [--salida DIR]``.
+Lo usa `tests/test_colab_simulado.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+SHARED_COLAB = ROOT.parent / "shared" / "colab"
+TORCH = os.environ.get("TORCH", "torch==2.13.0")
+
+#: Paquetes de la lista de Colab que el entorno simulado instala a su versión de Colab: los que el curso también
+#: instala (y que pip puede mover) y los preinstalados que dependen de ellos. Lo demás de Colab no interactúa.
+COLAB_PACKAGES = (
+    "transformers", "tokenizers", "safetensors", "huggingface-hub", "peft", "accelerate", "datasets", "pyarrow",
+    "fsspec", "numpy", "pandas", "python-dateutil", "torchao", "sentencepiece", "matplotlib", "tqdm", "pyyaml",
+    "jinja2", "gradio", "gradio-client", "ipykernel", "jupyter-client", "nbformat", "scikit-learn", "scipy",
+    "nltk", "requests", "packaging", "psutil", "pydantic", "typing-extensions",
+)
+
+#: Modelos sustitutos: id del hub → modelo local que se guarda bajo ese id (y la revisión fijada del catálogo).
+STANDINS = {"Qwen/Qwen2.5-1.5B-Instruct": "diminuto-qwen2", "Qwen/Qwen2.5-0.5B-Instruct": "diminuto-qwen2"}
+
+#: Orden de un curso: cada lección y luego sus soluciones.
+COURSE = [p.name for p in sorted(NOTEBOOKS.glob("0*.ipynb"))]
+
+GOOGLE_COLAB_STUB = '''"""Sustituto de google.colab para la simulación: `drive.mount` enlaza el punto de montaje con el Drive simulado."""
+'''
+DRIVE_STUB = '''"""Sustituto de google.colab.drive: el Drive simulado es la carpeta de LATAMLAB_SIM_DRIVE."""
+import os
+from pathlib import Path
+
+
+def mount(mountpoint, force_remount=False, timeout_ms=120000, readonly=False):
+    target = Path(os.environ["LATAMLAB_SIM_DRIVE"])
+    (target / "MyDrive").mkdir(parents=True, exist_ok=True)
+    point = Path(mountpoint)
+    point.parent.mkdir(parents=True, exist_ok=True)
+    if point.is_symlink():
+        point.unlink()
+    point.symlink_to(target, target_is_directory=True)
+    print(f"Mounted at {mountpoint}")
+'''
+
+
+def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kwargs)
+
+
+def freeze_pins(freeze: Path, names: tuple[str, ...] = COLAB_PACKAGES) -> list[str]:
+    """Las líneas ``nombre==versión`` de la lista de Colab para `names` (nombres normalizados)."""
+    wanted = {re.sub(r"[-_.]+", "-", n).lower() for n in names}
+    pins = []
+    for line in freeze.read_text(encoding="utf-8").splitlines():
+        if "==" not in line or line.startswith("#"):
+            continue
+        name, version = line.split("==", 1)
+        if re.sub(r"[-_.]+", "-", name).lower() in wanted:
+            pins.append(f"{name}=={version.split('+')[0].strip()}")
+    return pins
+
+
+def pip_check(python: Path) -> set[str]:
+    """Las líneas de `pip check` (conflictos entre paquetes instalados), sin la de torch local."""
+    out = subprocess.run([str(python), "-m", "pip", "check"], text=True, capture_output=True)
+    return {line.strip() for line in out.stdout.splitlines() if line.strip() and "No broken" not in line}
+
+
+def colab_venv(folder: Path, freeze: Path) -> Path:
+    """Crea (o reutiliza) el entorno con la pila de Colab de `freeze`; devuelve su Python."""
+    python = folder / "bin" / "python"
+    stamp = folder / ".colab-freeze"
+    key = f"{TORCH}\n" + "\n".join(freeze_pins(freeze))
+    if python.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == key:
+        return python
+    shutil.rmtree(folder, ignore_errors=True)
+    run([sys.executable, "-m", "venv", str(folder)])
+    pip = [str(python), "-m", "pip", "install", "-q"]
+    run(pip + ["--upgrade", "pip"])
+    run(pip + [TORCH])  # primero y solo: la rueda CPU local, nunca una de CUDA
+    run(pip + [*freeze_pins(freeze)])
+    stamp.write_text(key, encoding="utf-8")
+    return python
+
+
+def standin_hub(cache: Path, standins: dict[str, str] = STANDINS) -> dict[str, str]:
+    """Guarda modelos locales bajo ids del hub en una caché de Hugging Face, como los deja una descarga fijada.
+
+    Con revisión fijada en el catálogo, solo existe ``snapshots/<revisión>`` (una descarga por *commit* no escribe
+    ``refs/main``); sin revisión, una instantánea con ``refs/main``, como una descarga de la rama principal.
+
+    Returns:
+        id del hub → carpeta de su instantánea.
+    """
+    from latamlab.models.catalog import find_card
+    from latamlab.models.offline import local_model_path
+
+    made = {}
+    for hub_id, local in standins.items():
+        card = find_card(hub_id)
+        revision = card.revision if card is not None and card.revision else "0" * 40
+        repo = cache / ("models--" + hub_id.replace("/", "--"))
+        snapshot = repo / "snapshots" / revision
+        if not (snapshot / "config.json").is_file():
+            shutil.rmtree(repo, ignore_errors=True)
+            shutil.copytree(local_model_path(local), snapshot,
+                            ignore=shutil.ignore_patterns("latamlab_completo.json"))
+            if card is None or not card.revision:
+                (repo / "refs").mkdir(parents=True)
+                (repo / "refs" / "main").write_text(revision, encoding="utf-8")
+        made[hub_id] = str(snapshot)
+    return made
+
+
+def head() -> str:
+    return run(["git", "rev-parse", "HEAD"], cwd=ROOT).stdout.strip()
+
+
+@dataclass
+class CellResult:
+    index: int
+    status: str
+    seconds: float
+    error: str = ""
+    stderr: str = ""
+
+
+@dataclass
+class NotebookResult:
+    name: str
+    seconds: float
+    ok: bool
+    failed_cell: int | None = None
+    error: str = ""
+    stderr: list[str] = field(default_factory=list)
+    cells: list[CellResult] = field(default_factory=list)
+
+
+def _execute(client, code: str, timeout: float) -> tuple[str, list[dict]]:
+    outputs: list[dict] = []
+
+    def keep(msg):
+        if msg["msg_type"] in ("stream", "error", "execute_result", "display_data"):
+            outputs.append({"type": msg["msg_type"], **msg["content"]})
+
+    reply = client.execute_interactive(code, output_hook=keep, timeout=timeout)
+    return reply["content"]["status"], outputs
+
+
+def run_notebook(python: Path, notebook: Path, workdir: Path, env: dict[str, str],
+                 cell_timeout: float = 900) -> NotebookResult:
+    """Corre `notebook` de principio a fin en un kernel nuevo de `python`, con carpeta de trabajo `workdir` vacía.
+
+    Se detiene en la primera celda que falla (como «Ejecutar todo» en Colab).
+    """
+    import nbformat
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    spec = workdir.parent / "kernels" / "colab"
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "colab", "language": "python"}), encoding="utf-8")
+    workdir.mkdir(parents=True, exist_ok=True)
+    manager = KernelManager(kernel_name="colab", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec.parent)]))
+    manager.start_kernel(cwd=str(workdir), env=env)
+    client = manager.client()
+    client.start_channels()
+    result = NotebookResult(name=notebook.name, seconds=0.0, ok=True)
+    start = time.perf_counter()
+    try:
+        client.wait_for_ready(timeout=120)
+        cells = nbformat.read(notebook, as_version=4).cells
+        for index, cell in enumerate(cells):
+            if cell.cell_type != "code" or "raises-exception" in cell.metadata.get("tags", []):
+                continue
+            t0 = time.perf_counter()
+            status, outputs = _execute(client, cell.source, cell_timeout)
+            stderr = "".join(o.get("text", "") for o in outputs if o["type"] == "stream" and o.get("name") == "stderr")
+            error = "\n".join(f"{o['ename']}: {o['evalue']}" for o in outputs if o["type"] == "error")
+            result.cells.append(CellResult(index, status, time.perf_counter() - t0, error, stderr))
+            if stderr.strip():
+                result.stderr.append(f"celda {index}: {stderr.strip()[:400]}")
+            if status != "ok" or error:
+                result.ok, result.failed_cell, result.error = False, index, error or status
+                break
+    finally:
+        result.seconds = time.perf_counter() - start
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    return result
+
+
+def simulate(base: Path, notebooks: list[str], mode: str = "gpu", freeze: str = "gpu",
+             venv: Path | None = None) -> dict:
+    """Corre `notebooks` en orden, cada uno en su entorno de ejecución, y devuelve el informe (también en JSON)."""
+    base.mkdir(parents=True, exist_ok=True)
+    freeze_file = SHARED_COLAB / f"pip-freeze-{freeze}.txt"
+    t0 = time.perf_counter()
+    python = colab_venv(venv or base / "venv", freeze_file)
+    venv_seconds = time.perf_counter() - t0
+    before = pip_check(python)
+    stub = base / "stub" / "google" / "colab"
+    stub.mkdir(parents=True, exist_ok=True)
+    (stub / "__init__.py").write_text(GOOGLE_COLAB_STUB, encoding="utf-8")
+    (stub / "drive.py").write_text(DRIVE_STUB, encoding="utf-8")
+    hub = base / "hf" / "hub"
+    made = standin_hub(hub)
+    drive = base / "drive"
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "VIRTUAL_ENV", "LATAMLAB_DATOS", "LATAMLAB_MODO", "LATAMLAB_CACHE",
+                        "LATAMLAB_RESULTADOS", "HF_HOME", "HF_HUB_CACHE", "JPY_PARENT_PID")}
+    env.update({
+        "PYTHONPATH": str(stub.parent.parent), "LATAMLAB_RELEASE_URL": f"file://{ROOT}",
+        "LATAMLAB_RELEASE_REF": head(), "HF_HOME": str(base / "hf"), "HF_HUB_OFFLINE": "1",
+        "LATAMLAB_SIM_DRIVE": str(drive), "MPLBACKEND": "agg", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    })
+    if mode == "gpu":
+        env.update({"LATAMLAB_MODO": "gpu", "LATAMLAB_DISPOSITIVO": "cpu"})
+    else:
+        env["LATAMLAB_MODO"] = mode
+    results = []
+    for name in notebooks:
+        runtime = base / "runtimes" / Path(name).stem
+        shutil.rmtree(runtime, ignore_errors=True)
+        content = runtime / "content"
+        content.mkdir(parents=True)
+        run_env = {**env, "LATAMLAB_DRIVE": str(content / "drive"), "LATAMLAB_CACHE": str(runtime / "cache")}
+        result = run_notebook(python, NOTEBOOKS / name, content, run_env)
+        results.append(result)
+        verdict = "bien" if result.ok else f"FALLA en la celda {result.failed_cell}: {result.error[:300]}"
+        print(f"{name}: {result.seconds:.0f} s · {verdict}", flush=True)
+        for line in result.stderr:
+            print(f"    stderr {line[:300]}", flush=True)
+    after = pip_check(python)
+    report = {
+        "mode": mode, "freeze": freeze_file.name, "venv_seconds": round(venv_seconds, 1), "standins": made,
+        "pip_check_new": sorted(after - before), "pip_check_colab": sorted(before),
+        "notebooks": [asdict(r) for r in results],
+    }
+    (base / "informe.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--modo", default="gpu", choices=["gpu", "cpu"])
+    parser.add_argument("--freeze", default="gpu", choices=["gpu", "cpu"])
+    parser.add_argument("--cuadernos", nargs="*", help="prefijos (03, 04_qlora…) o nombres; por defecto, todos")
+    parser.add_argument("--salida", type=Path, default=Path("salidas/colab-simulado"))
+    parser.add_argument("--venv", type=Path, help="entorno de Colab reutilizable (se crea si falta)")
+    args = parser.parse_args(argv)
+    chosen = [n for n in COURSE if not args.cuadernos or any(n.startswith(p) for p in args.cuadernos)]
+    report = simulate(args.salida.resolve(), chosen, args.modo, args.freeze, args.venv)
+    failed = [n["name"] for n in report["notebooks"] if not n["ok"]]
+    print(f"pip check, conflictos nuevos tras instalar el curso: {report['pip_check_new'] or 'ninguno'}")
+    print(f"cuadernos que fallan: {', '.join(failed) or 'ninguno'}")
+    return 1 if failed or report["pip_check_new"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
