@@ -16,6 +16,8 @@ _EXPORTS = {
     "print_report": "latamlab.runtime.report",
     "environment_report": "latamlab.runtime.report",
     "resolve_mode": "latamlab.runtime.device",
+    "results_path": "latamlab.runtime.storage",
+    "to_model_device": "latamlab.runtime.device",
     "load_model": "latamlab.models.load",
     "load_tokenizer": "latamlab.models.load",
     "catalog": "latamlab.models.catalog",

@@ -40,12 +40,12 @@ def main() -> int:
     from latamlab.runtime.notebook import quiet_libraries
 
     quiet_libraries()
-    folder, _ = resolve_source(opts.model)
+    folder, revision = resolve_source(opts.model)
     with tempfile.TemporaryDirectory() as tmp:
         print("Comando:", " ".join(lm_eval_command(folder, [MC_TASK], tmp, limit=opts.limit,
-                                                    batch_size=opts.batch_size)), flush=True)
+                                                    batch_size=opts.batch_size, revision=revision)), flush=True)
         _, results, logged = run_lm_eval_command(folder, [MC_TASK], tmp, limit=opts.limit,
-                                                 batch_size=opts.batch_size)
+                                                 batch_size=opts.batch_size, revision=revision)
     cli = {m: results["results"][MC_TASK][f"{m},none"] for m in ("acc", "acc_norm")}
     cli_rows = item_rows(logged[MC_TASK])
     ours = evaluate(model=folder, task="variants", limit=opts.limit, precision="fp32",

@@ -24,24 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def _build() -> int:
-    """Descarga el código de llama-cpp-python (si falta) y compila su rueda en la caché, midiendo el tiempo."""
-    import time
-
-    from latamlab.deploy.gguf import build_command, llama_cpp_home
-
-    src = llama_cpp_home() / "src"
-    if not list(src.glob("llama_cpp_python-*.tar.gz")):
-        subprocess.run([sys.executable, "-m", "pip", "download", "llama-cpp-python", "--no-deps", "--no-binary",
-                        ":all:", "-d", str(src)], check=True)
-    sdist = sorted(src.glob("llama_cpp_python-*.tar.gz"))[-1]
-    command, env = build_command(sdist)
-    start = time.perf_counter()
-    code = subprocess.run(command, env=env, check=False).returncode
-    print(f"compilación de {sdist.name}: código {code}, {time.perf_counter() - start:.0f} s")
-    return code
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modelo", default="smollm2-135m-instruct")
@@ -59,7 +41,10 @@ def main() -> int:
     os.environ["OMP_NUM_THREADS"] = str(opts.hilos)
     os.environ.setdefault("LATAMLAB_PROGRESO", "0")
     if opts.compilar:
-        return _build()
+        from latamlab.deploy.gguf import build_llama_cpp
+
+        build_llama_cpp()
+        return 0
     import torch
 
     torch.set_num_threads(opts.hilos)

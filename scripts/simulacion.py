@@ -41,7 +41,7 @@ TORCH = os.environ.get("TORCH", "torch==2.13.0")
 COLAB_PACKAGES = (
     "transformers", "tokenizers", "safetensors", "huggingface-hub", "peft", "accelerate", "datasets", "pyarrow",
     "fsspec", "numpy", "pandas", "python-dateutil", "torchao", "sentencepiece", "matplotlib", "tqdm", "pyyaml",
-    "jinja2", "gradio", "gradio-client", "ipykernel", "jupyter-client", "nbformat", "scikit-learn", "scipy",
+    "jinja2", "gradio", "gradio-client", "ipykernel", "ipywidgets", "jupyter-client", "nbformat", "scikit-learn", "scipy",
     "nltk", "requests", "packaging", "psutil", "pydantic", "typing-extensions",
 )
 
@@ -110,11 +110,16 @@ def colab_venv(folder: Path, freeze: Path) -> Path:
     return python
 
 
-def standin_hub(cache: Path, standins: dict[str, str] = STANDINS) -> dict[str, str]:
+def standin_hub(cache: Path, standins: dict[str, str | Path] = STANDINS) -> dict[str, str]:
     """Guarda modelos locales bajo ids del hub en una caché de Hugging Face, como los deja una descarga fijada.
 
     Con revisión fijada en el catálogo, solo existe ``snapshots/<revisión>`` (una descarga por *commit* no escribe
     ``refs/main``); sin revisión, una instantánea con ``refs/main``, como una descarga de la rama principal.
+
+    Args:
+        cache: la carpeta ``hub`` de la caché (``$HF_HOME/hub``).
+        standins: id del hub → nombre de un modelo local del catálogo (``str``) o carpeta de un modelo (``Path``;
+            la usa `scripts/probar_gpu.py`). Una instantánea que ya tiene ``config.json`` no se vuelve a copiar.
 
     Returns:
         id del hub → carpeta de su instantánea.
@@ -130,7 +135,7 @@ def standin_hub(cache: Path, standins: dict[str, str] = STANDINS) -> dict[str, s
         snapshot = repo / "snapshots" / revision
         if not (snapshot / "config.json").is_file():
             shutil.rmtree(repo, ignore_errors=True)
-            shutil.copytree(local_model_path(local), snapshot,
+            shutil.copytree(local if isinstance(local, Path) else local_model_path(local), snapshot,
                             ignore=shutil.ignore_patterns("latamlab_completo.json"))
             if card is None or not card.revision:
                 (repo / "refs").mkdir(parents=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 from latamlab.errors import ConfigError
 
-__all__ = ["SOURCES", "country_name", "country_corpus", "find_leaks", "write_country_dataset"]
+__all__ = ["SOURCES", "country_name", "country_corpus", "find_leaks", "write_country_dataset", "steps_for_epochs"]
 
 #: De dónde sale cada ejemplo: una oración del corpus o la explicación de un ítem del banco.
 SOURCES = ("oracion", "explicacion")
@@ -160,3 +160,26 @@ def write_country_dataset(corpus: Mapping[str, Sequence[Mapping[str, Any]]], fol
     for split in ("train", "validation"):
         write_jsonl(folder / f"{split}.jsonl", corpus[split])
     return folder
+
+
+def steps_for_epochs(n_examples: int, examples_per_step: int, epochs: float = 2.0) -> int:
+    """Pasos de entrenamiento para recorrer ≈ `epochs` veces `n_examples` ejemplos (cuaderno 08).
+
+    Con pocos datos, un número fijo de pasos pensado para un conjunto grande repite cada ejemplo decenas de veces
+    (el preset `t4`: 200 pasos × 16 ejemplos son ≈ 28 épocas sobre ≈ 110 ejemplos) y el adaptador los memoriza.
+
+    Args:
+        n_examples: ejemplos de entrenamiento.
+        examples_per_step: ``per_device_train_batch_size × gradient_accumulation_steps``.
+        epochs: pasadas por los datos; entre 2 y 3 es lo habitual en un ajuste fino corto.
+
+    Returns:
+        Al menos 1 paso.
+
+    Raises:
+        ConfigError: si algún argumento no es positivo.
+    """
+    if n_examples < 1 or examples_per_step < 1 or epochs <= 0:
+        raise ConfigError(f"`n_examples`, `examples_per_step` y `epochs` deben ser positivos; recibí {n_examples}, "
+                          f"{examples_per_step} y {epochs}.")
+    return max(1, round(epochs * n_examples / examples_per_step))

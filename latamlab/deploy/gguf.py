@@ -13,8 +13,9 @@ computador sin GPU. El camino del curso es el de llama.cpp mismo:
 unos 4 minutos con la compilación mínima y la máquina libre a más de media hora completo y con la máquina
 ocupada). El curso no copia llama.cpp en el repositorio: usa el paquete fuente descargado en
 ``~/.cache/latamlab/llama-cpp/src`` (que trae el convertidor) y la rueda compilada una vez en
-``~/.cache/latamlab/llama-cpp/wheels`` (ver ``scripts/medir_despliegue.py``). Donde faltan, las funciones
-dicen por qué en una línea.
+``~/.cache/latamlab/llama-cpp/wheels``: :func:`fetch_llama_cpp_source` descarga el primero (segundos, con
+internet) y :func:`build_llama_cpp` compila la segunda (también en Colab, desde el curso instalado). Donde faltan,
+las funciones dicen por qué en una línea y qué correr.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from pathlib import Path
 
 from latamlab.errors import ConfigError, LatamlabError, SetupError
 
-__all__ = ["GGUF_TYPES", "CONVERT_TYPES", "BUILD_CMAKE_ARGS", "build_command", "llama_cpp_home", "converter_path",
+__all__ = ["GGUF_TYPES", "CONVERT_TYPES", "BUILD_CMAKE_ARGS", "build_command", "llama_cpp_home", "fetch_llama_cpp_source",
+           "build_llama_cpp", "converter_path",
            "convert_to_gguf", "llama_cpp_module", "llama_cpp_missing", "quantize_gguf", "tensor_types"]
 
 #: Tipos GGUF del curso: los dos primeros los escribe el convertidor; Q4_K_M, el cuantizador.
@@ -43,8 +45,14 @@ BUILD_CMAKE_ARGS = ("-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AV
 
 
 def llama_cpp_home() -> Path:
-    """Carpeta de caché de llama.cpp: ``LATAMLAB_LLAMA_CPP`` o ``~/.cache/latamlab/llama-cpp``."""
-    return Path(os.environ.get("LATAMLAB_LLAMA_CPP", Path.home() / ".cache" / "latamlab" / "llama-cpp")).expanduser()
+    """Carpeta de caché de llama.cpp: ``LATAMLAB_LLAMA_CPP``; en Colab, ``llama-cpp`` en tu Drive (la rueda compilada
+    sobrevive a la sesión); si no, ``~/.cache/latamlab/llama-cpp``."""
+    from latamlab.runtime.storage import in_colab, results_path
+
+    chosen = os.environ.get("LATAMLAB_LLAMA_CPP")
+    if chosen:
+        return Path(chosen).expanduser()
+    return results_path("llama-cpp") if in_colab() else Path.home() / ".cache" / "latamlab" / "llama-cpp"
 
 
 def build_command(sdist: str | Path) -> tuple[list[str], dict[str, str]]:
@@ -56,6 +64,60 @@ def build_command(sdist: str | Path) -> tuple[list[str], dict[str, str]]:
     env = {**os.environ, "CMAKE_ARGS": BUILD_CMAKE_ARGS, "CMAKE_BUILD_PARALLEL_LEVEL": str(os.cpu_count() or 1)}
     return (["nice", "-n", "19", sys.executable, "-m", "pip", "wheel", "--no-deps", "-w",
              str(llama_cpp_home() / "wheels"), str(sdist)], env)
+
+
+def fetch_llama_cpp_source() -> Path:
+    """Descarga (una vez) el paquete fuente de llama-cpp-python, que trae llama.cpp y su convertidor.
+
+    Es ``pip download llama-cpp-python --no-deps --no-binary :all: -d ~/.cache/latamlab/llama-cpp/src``: necesita
+    el índice de PyPI (internet en Colab; en un aula sin internet, copia antes esa carpeta).
+
+    Returns:
+        El archivo ``.tar.gz`` descargado.
+
+    Raises:
+        SetupError: si pip no pudo descargarlo.
+    """
+    src = llama_cpp_home() / "src"
+    if not list(src.glob("llama_cpp_python-*.tar.gz")):
+        result = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "llama-cpp-python", "--no-deps",
+                                 "--no-binary", ":all:", "-d", str(src)], capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            tail = " | ".join(result.stderr.strip().splitlines()[-2:])
+            raise SetupError(f"No pude descargar el código de llama-cpp-python a {src} (¿sin internet?): {tail}")
+    return sorted(src.glob("llama_cpp_python-*.tar.gz"))[-1]
+
+
+def build_llama_cpp() -> Path:
+    """Descarga el código de llama-cpp-python (si falta) y compila su rueda en la caché, una sola vez.
+
+    Compilación mínima (:data:`BUILD_CMAKE_ARGS`): 239 s medidos en 2 núcleos libres, de 15 a 25 min con los
+    núcleos ocupados. Una rueda ya compilada no se vuelve a compilar.
+
+    Returns:
+        La rueda compilada (en ``~/.cache/latamlab/llama-cpp/wheels``).
+
+    Raises:
+        SetupError: si la descarga o la compilación fallan (con el final del mensaje del compilador).
+    """
+    import time
+
+    wheels = sorted((llama_cpp_home() / "wheels").glob("llama_cpp_python-*.whl"))
+    if wheels:
+        return wheels[-1]
+    sdist = fetch_llama_cpp_source()
+    command, env = build_command(sdist)
+    start = time.perf_counter()
+    print(f"Compilando {sdist.name} (minutos; una sola vez)…", flush=True)
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    wheels = sorted((llama_cpp_home() / "wheels").glob("llama_cpp_python-*.whl"))
+    if result.returncode != 0 or not wheels:
+        tail = " | ".join(result.stderr.strip().splitlines()[-2:])
+        raise SetupError(f"La compilación de {sdist.name} falló (código {result.returncode}): {tail}")
+    from latamlab.numbers import fmt_number
+
+    print(f"Compilado en {fmt_number(time.perf_counter() - start, 0)} s: {wheels[-1].name}")
+    return wheels[-1]
 
 
 def _source_trees() -> list[Path]:
@@ -78,8 +140,7 @@ def converter_path() -> Path:
         if (tree / "convert_hf_to_gguf.py").is_file():
             return tree / "convert_hf_to_gguf.py"
     raise SetupError(f"No encontré convert_hf_to_gguf.py en {llama_cpp_home() / 'src'}: descarga el código de "
-                     "llama.cpp con `pip download llama-cpp-python --no-deps --no-binary :all: -d "
-                     f"{llama_cpp_home() / 'src'}`.")
+                     "llama.cpp con `from latamlab.deploy.gguf import fetch_llama_cpp_source; fetch_llama_cpp_source()`.")
 
 
 def convert_to_gguf(model_dir: str | Path, outfile: str | Path, outtype: str = "F16", *,
@@ -158,8 +219,8 @@ def llama_cpp_module():
     site = _cached_wheel_site()
     if site is None:
         raise SetupError("llama-cpp-python no está instalado ni compilado en "
-                         f"{llama_cpp_home() / 'wheels'}: compílalo una vez (minutos en 2 núcleos libres) con "
-                         "`python scripts/medir_despliegue.py --compilar` o `pip install llama-cpp-python`.")
+                         f"{llama_cpp_home() / 'wheels'}: compílalo una vez (unos 4 min en 2 núcleos libres) con "
+                         "`from latamlab.deploy.gguf import build_llama_cpp; build_llama_cpp()`.")
     if str(site) not in sys.path:
         sys.path.append(str(site))
     try:

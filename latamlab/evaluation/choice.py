@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from latamlab.errors import ConfigError
+from latamlab.runtime.device import model_device
 
 __all__ = ["continuation_logprob", "choice_logprobs", "pick_choice", "variant_context", "score_variant_items"]
 
@@ -44,7 +45,7 @@ def continuation_logprob(model, tokenizer, context: str, continuation: str) -> t
     target = whole[n_context:]
     if not target:
         raise ConfigError(f"La continuación {continuation!r} no agrega tokens al contexto; revisa las opciones.")
-    device = next(model.parameters()).device
+    device = model_device(model)
     ids = torch.tensor([whole[:-1]], device=device)
     logits = model(input_ids=ids).logits[0, -len(target):].float()
     logprobs = torch.log_softmax(logits, dim=-1)

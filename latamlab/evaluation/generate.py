@@ -16,6 +16,7 @@ import torch
 
 from latamlab.data.chat import to_chat
 from latamlab.errors import ConfigError
+from latamlab.runtime.device import model_device
 from latamlab.runtime.notebook import progress
 
 __all__ = ["generate_answers"]
@@ -58,7 +59,7 @@ def generate_answers(model, tokenizer, questions: Sequence[str], *, max_new_toke
     side, tokenizer.padding_side = tokenizer.padding_side, "left"
     was_training = model.training
     model.eval()
-    device = next(model.parameters()).device
+    device = model_device(model)
     answers: list[str] = []
     try:
         with progress(total=len(prompts), desc="Generando", unit="respuesta") as bar:

@@ -17,7 +17,8 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +151,7 @@ def run_harness(model, tokenizer, tasks: Sequence[str] = (MC_TASK,), *, limit: i
     shown = progress_enabled() and not _in_notebook()
     quiet = contextlib.nullcontext() if shown else contextlib.redirect_stderr(io.StringIO())
     try:
-        with quiet:
+        with quiet, _without_git_noise():
             chosen = None if samples is None else {task: [int(i) for i in samples] for task in tasks}
             return lm_eval.simple_evaluate(model=lm, tasks=list(tasks), limit=limit, samples=chosen, log_samples=True,
                                            task_manager=manager, verbosity="ERROR")
@@ -158,20 +159,63 @@ def run_harness(model, tokenizer, tasks: Sequence[str] = (MC_TASK,), *, limit: i
         model.train(was_training)
 
 
-def lm_eval_command(model_dir: str | Path, tasks: Sequence[str], output_path: str | Path, *,
+@contextlib.contextmanager
+def _without_git_noise() -> Iterator[None]:
+    """Quita la línea «fatal: not a git repository» que git escribe cuando lm-eval le pide su versión.
+
+    lm-eval corre ``git describe`` para anotar el *commit* del código; fuera de un repositorio (Colab, una
+    instalación con pip) git escribe ese error directo en el descriptor 2, que Jupyter muestra como salida de
+    error. Se captura el descriptor durante la evaluación y se reenvía todo lo demás.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            rest = [line for line in captured.read().decode("utf-8", "replace").splitlines(keepends=True)
+                    if not line.startswith("fatal: not a git repository")]
+            if rest:
+                sys.stderr.write("".join(rest))
+
+
+def lm_eval_command(model: str | Path, tasks: Sequence[str], output_path: str | Path, *,
                     limit: int | None = None, samples: Sequence[int] | None = None, batch_size: int = 8,
-                    dtype: str = "float32") -> list[str]:
-    """El comando ``lm_eval`` que evalúa la carpeta de un modelo en nuestras tareas (cuaderno 05).
+                    precision: str = "fp32", revision: str | None = None,
+                    device: str | None = None) -> list[str]:
+    """El comando ``lm_eval`` que evalúa un modelo en nuestras tareas (cuaderno 05).
 
     Es el mismo que escribirías en una terminal:
-    ``lm_eval --model hf --model_args pretrained=CARPETA,dtype=float32 --include_path data/variantes/lm_eval
-    --tasks variantes_latam_mc --limit 20 --log_samples --output_path salida``. Con `samples` (posiciones de
-    preguntas, como en :func:`run_harness`) usa ``--samples '{"tarea": [0, 7, …]}'`` en vez de ``--limit``.
+    ``lm_eval --model hf --model_args pretrained=MODELO,revision=COMMIT,dtype=float16 --device cuda:0
+    --include_path …/variantes/lm_eval --tasks variantes_latam_mc --limit 20 --log_samples --output_path salida``.
+    Con `samples` (posiciones de preguntas, como en :func:`run_harness`) usa ``--samples '{"tarea": [0, 7, …]}'``
+    en vez de ``--limit``. Las tareas salen del paquete instalado (`tasks_dir`), también en Colab.
+
+    Args:
+        model: carpeta local o id del hub; con un id, pasa también su `revision` (la que fija el catálogo) para
+            evaluar exactamente los pesos que cargó el cuaderno, también sin internet.
+        precision: fp32, fp16 o bf16, la del modelo que evaluó el cuaderno.
+        device: ``cpu`` o ``cuda:0``; ``None`` = el del modo del curso.
     """
+    from latamlab.runtime.device import device_for_mode
+
     _check_subset(limit, samples)
+    dtypes = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
+    if precision not in dtypes:
+        raise ConfigError(f"`precision` debe ser una de {', '.join(dtypes)} para el comando lm_eval; recibí "
+                          f"{precision!r}. Los modelos de 4 y 8 bits se evalúan con `run_harness`.")
+    if device is None:
+        chosen = device_for_mode()
+        device = "cuda:0" if chosen.type == "cuda" else "cpu"
+    args = f"pretrained={model},dtype={dtypes[precision]}" + (f",revision={revision}" if revision else "")
     exe = Path(sys.executable).parent / "lm_eval"
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "lm_eval"]
-    command += ["--model", "hf", "--model_args", f"pretrained={model_dir},dtype={dtype}", "--device", "cpu",
+    command += ["--model", "hf", "--model_args", args, "--device", device,
                 "--batch_size", str(batch_size), "--include_path", str(tasks_dir()), "--tasks", ",".join(tasks),
                 "--output_path", str(output_path), "--log_samples"]
     if samples is not None:
@@ -179,10 +223,11 @@ def lm_eval_command(model_dir: str | Path, tasks: Sequence[str], output_path: st
     return command + (["--limit", str(limit)] if limit is not None else [])
 
 
-def run_lm_eval_command(model_dir: str | Path, tasks: Sequence[str], output_path: str | Path, *,
+def run_lm_eval_command(model: str | Path, tasks: Sequence[str], output_path: str | Path, *,
                         limit: int | None = None, samples: Sequence[int] | None = None, batch_size: int = 8,
+                        precision: str = "fp32", revision: str | None = None, device: str | None = None,
                         timeout: float = 1800) -> tuple[str, dict[str, Any], dict[str, list[dict]]]:
-    """Corre :func:`lm_eval_command` sin internet y lee lo que escribió (`limit` o `samples`, como allí).
+    """Corre :func:`lm_eval_command` sin internet y lee lo que escribió (argumentos como allí).
 
     Returns:
         ``(lo que imprimió, el JSON de resultados, {tarea: registro por pregunta})``.
@@ -193,8 +238,9 @@ def run_lm_eval_command(model_dir: str | Path, tasks: Sequence[str], output_path
     from latamlab.errors import LatamlabError
 
     offline = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    result = subprocess.run(lm_eval_command(model_dir, tasks, output_path, limit=limit, samples=samples,
-                                            batch_size=batch_size),
+    result = subprocess.run(lm_eval_command(model, tasks, output_path, limit=limit, samples=samples,
+                                            batch_size=batch_size, precision=precision, revision=revision,
+                                            device=device),
                             env={**os.environ, **offline}, capture_output=True, text=True, timeout=timeout,
                             check=False)
     out = Path(output_path)

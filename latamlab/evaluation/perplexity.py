@@ -18,6 +18,7 @@ from typing import Sequence
 import torch
 
 from latamlab.errors import ConfigError
+from latamlab.runtime.device import model_device
 from latamlab.runtime.notebook import progress
 
 __all__ = ["perplexity", "text_nll", "PerplexityReport", "perplexity_report"]
@@ -60,7 +61,7 @@ def text_nll(model, tokenizer, texts: Sequence[str], *, max_length: int = 256, b
     encoded = [tokenizer(t, truncation=True, max_length=max_length)["input_ids"] for t in texts]
     if first_token:
         encoded = [[_prefix_id(tokenizer), *ids] for ids in encoded]
-    device = next(model.parameters()).device
+    device = model_device(model)
     was_training = model.training
     model.eval()
     nll_sums: list[float] = []

@@ -23,10 +23,12 @@ __all__ = ["resolve_source", "load_tokenizer", "CatalogTokenizers", "catalog_tok
            "guard_cpu_4bit"]
 
 
-def _hub_cached(hub_id: str) -> bool:
+def _hub_cached(hub_id: str, revision: str | None = None) -> bool:
+    """¿Está `hub_id` en la caché de Hugging Face, en esa revisión? Una descarga fijada a un *commit* deja solo
+    ``snapshots/<commit>`` (sin ``refs/main``): hay que buscarla por su revisión."""
     from huggingface_hub import try_to_load_from_cache
 
-    return isinstance(try_to_load_from_cache(hub_id, "config.json"), str)
+    return isinstance(try_to_load_from_cache(hub_id, "config.json", revision=revision), str)
 
 
 def resolve_source(name: str | None = None, mode: str | None = None) -> tuple[str, str | None]:
@@ -51,12 +53,13 @@ def resolve_source(name: str | None = None, mode: str | None = None) -> tuple[st
     if card is not None and card.source != "hub":
         return str(local_model_path(card.name)), None
     hub_id = card.hub_id if card is not None else name
-    if is_offline() and not _hub_cached(hub_id):
+    revision = card.revision if card is not None else None
+    if is_offline() and not _hub_cached(hub_id, revision):
         raise ConfigError(
             f"{hub_id} está en el hub y no hay conexión (ni copia en la caché de Hugging Face). "
             f"Sin internet puedes usar: {', '.join(offline_model_names())} (export LATAMLAB_MODO=cpu)."
         )
-    return hub_id, card.revision if card is not None else None
+    return hub_id, revision
 
 
 def guard_cpu_4bit(model: torch.nn.Module) -> int:
@@ -141,21 +144,23 @@ class CatalogTokenizers:
 
 
 #: Por qué no se muestra un tokenizador del catálogo.
-NOT_CACHED = "no está en la caché de Hugging Face (sin descargas, en modo cpu o sin conexión)"
+NOT_CACHED = "no está en la caché de Hugging Face y no se descarga (sin conexión al hub)"
 GATED = "acceso restringido: acepta su licencia en el hub y define HF_TOKEN para descargarlo"
 INCOMPLETE = "su copia en la caché de Hugging Face está incompleta (vuelve a descargarlo en modo gpu)"
 
 
-def catalog_tokenizers(download: bool, known: Mapping[str, Any] | None = None,
+def catalog_tokenizers(download: bool | None = None, known: Mapping[str, Any] | None = None,
                        cache_dir: str | Path | None = None) -> CatalogTokenizers:
     """Carga los tokenizadores (solo el tokenizador, sin pesos) de los modelos del hub del catálogo.
 
-    Sirve para comparar tokenizadores en el cuaderno 02. Sin `download` (modo cpu) solo se cargan los que ya
-    están en la caché de Hugging Face y nada toca la red. Dos modelos de una misma familia suelen compartir
+    Sirve para comparar tokenizadores en el cuaderno 02. Depende de la conexión, no del modo: con el hub al
+    alcance se descargan (son archivos pequeños, también en un entorno de Colab sin GPU); sin conexión solo se
+    cargan los que ya están en la caché de Hugging Face y nada toca la red. Dos modelos de una misma familia suelen compartir
     tokenizador (Qwen2.5 0,5B y 1,5B; los SmolLM2): se muestra uno solo y del otro se dice cuál es su gemelo.
 
     Args:
-        download: si se descargan los que faltan (modo gpu, en Colab). Sin conexión no se descarga nada.
+        download: si se descargan los que faltan; ``None`` = si el hub responde (`is_offline`). Sin conexión no
+            se descarga nada.
         known: tokenizadores que ya tienes (nombre → tokenizador), p. ej., el del modelo del modo; no se
             vuelven a cargar y sirven para reconocer gemelos.
         cache_dir: caché de Hugging Face; ``None`` usa la de siempre (``HF_HUB_CACHE``).
@@ -166,7 +171,7 @@ def catalog_tokenizers(download: bool, known: Mapping[str, Any] | None = None,
     from huggingface_hub import get_token, try_to_load_from_cache
 
     known = dict(known or {})
-    download = download and not is_offline()
+    download = (download is None or download) and not is_offline()
     result = CatalogTokenizers()
     for card in catalog().values():
         if card.source != "hub" or card.name in known:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import torch
 
 __all__ = ["Mode", "MODES", "ENV_MODE", "ENV_DEVICE", "HUB_HOST", "resolve_mode", "cuda_available", "device_for_mode",
-           "default_device", "native_bf16", "bf16_reason", "is_offline"]
+           "default_device", "native_bf16", "bf16_reason", "is_offline", "model_device", "to_model_device"]
 
 Mode = Literal["gpu", "cpu", "diminuto"]
 MODES: tuple[str, ...] = get_args(Mode)
@@ -157,3 +157,20 @@ def is_offline() -> bool:
             return False
     except OSError:
         return True
+
+
+def model_device(model: "torch.nn.Module") -> "torch.device":
+    """El dispositivo donde están los pesos de `model` (``cuda:0`` en Colab, ``cpu`` aquí)."""
+    return next(model.parameters()).device
+
+
+def to_model_device(batch, model: "torch.nn.Module"):
+    """Lleva un tensor, o cada tensor de un diccionario (un lote del tokenizador), al dispositivo de `model`.
+
+    Es la única forma en que el curso mueve entradas: el mismo código sirve con el modelo en la GPU de Colab y
+    en la CPU. Lo que no es tensor queda igual.
+    """
+    device = model_device(model)
+    if hasattr(batch, "to") and not isinstance(batch, dict):
+        return batch.to(device)
+    return {k: v.to(device) if hasattr(v, "to") else v for k, v in batch.items()}

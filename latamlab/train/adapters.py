@@ -14,8 +14,8 @@ from latamlab.errors import ConfigError
 from latamlab.numbers import fmt_number
 from latamlab.train.config import TrainConfig
 
-__all__ = ["BASE", "attach_adapters", "adapter_base", "check_adapter_base", "validation_loss", "cross_domain_losses",
-           "format_loss_table"]
+__all__ = ["BASE", "SHORT_STEPS", "attach_adapters", "adapter_base", "check_adapter_base", "find_adapter",
+           "validation_loss", "cross_domain_losses", "format_loss_table"]
 
 #: Nombre de la fila del modelo base (con los adaptadores apagados) en `cross_domain_losses`.
 BASE = "sin adaptador"
@@ -78,6 +78,50 @@ def check_adapter_base(adapter: str | Path, model: str) -> None:
     if base and _model_key(base) != _model_key(model):
         raise ConfigError(f"El adaptador {adapter} se entrenó sobre {base!r} y lo quieres usar con {model!r}: "
                           f"un adaptador solo sirve sobre su modelo base. Usa --model {_model_key(base)}.")
+
+
+#: Pasos del entrenamiento corto que ofrece `find_adapter` cuando falta el adaptador del cuaderno 04.
+SHORT_STEPS = 30
+
+
+def find_adapter(config: TrainConfig, train_if_missing: bool = False) -> Path:
+    """El adaptador que dejó el cuaderno 04 con `config` (su preset), buscado donde viajan los resultados.
+
+    La carpeta es ``results_path(config.output_dir) / "adaptador"``: en Colab, dentro de tu Drive
+    (`latamlab.runtime.storage`), así que la encuentras aunque cada cuaderno sea un entorno nuevo. Lo usan los
+    cuadernos 05, 06 y 08.
+
+    Args:
+        config: el preset del 04 para tu modo (``load_train_config(preset_for_mode(modo))``).
+        train_if_missing: si falta, entrena aquí uno corto (`SHORT_STEPS` pasos como máximo, o termina la corrida
+            del 04 desde su último punto de control si quedó a medias) en vez de fallar. No borra nada.
+
+    Returns:
+        La carpeta del adaptador.
+
+    Raises:
+        ConfigError: si falta (y `train_if_missing` es falso), o si se entrenó sobre otro modelo base.
+    """
+    from latamlab.runtime.storage import results_path
+
+    config = config.replace(output_dir=results_path(config.output_dir))
+    adapter = config.output_dir / "adaptador"
+    if not (adapter / "adapter_model.safetensors").is_file():
+        if not train_if_missing:
+            raise ConfigError(
+                f"No encontré el adaptador del cuaderno 04 en {adapter}. Corre el cuaderno 04 en este mismo modo "
+                f"(lo guarda ahí), o pon `train_if_missing=True` para entrenar aquí uno corto ({SHORT_STEPS} pasos)."
+            )
+        from latamlab.train.trainer import train
+
+        unfinished = any(config.output_dir.glob("checkpoint-*"))
+        short = config if unfinished else config.replace(max_steps=min(config.max_steps, SHORT_STEPS),
+                                                         eval_on_start=False, eval_steps=0, save_steps=0)
+        print(f"Falta el adaptador del cuaderno 04: {'termino su corrida' if unfinished else 'entreno uno corto'} "
+              f"en {config.output_dir} ({short.max_steps} pasos).")
+        adapter = train(short, resume=unfinished).adapter_dir
+    check_adapter_base(adapter, config.model)
+    return adapter
 
 
 def validation_loss(model, tokenizer, dataset, config: TrainConfig) -> float:

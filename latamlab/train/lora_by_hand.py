@@ -19,6 +19,8 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from latamlab.runtime.device import to_model_device
+
 __all__ = [
     "LoRALinear", "inject_lora", "count_trainable", "lora_param_count", "copy_from_peft", "chat_batches", "train_steps",
     "LoRARun", "train_lora_copy",
@@ -212,7 +214,7 @@ def train_steps(model: nn.Module, batches: list[dict[str, torch.Tensor]], steps:
     model.train()
     losses = []
     for step in range(steps):
-        loss = model(**batches[step % len(batches)]).loss
+        loss = model(**to_model_device(batches[step % len(batches)], model)).loss
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
