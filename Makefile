@@ -16,11 +16,15 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # make test-rapido → solo las pruebas de pytest sin la marca `slow` (sin cuadernos): unos minutos en 2 núcleos
+# make test-gpu    → en una GPU CUDA sin red: las pruebas `gpu` y los cuadernos 03, 04, 05, 06 y 08 con una T4
+#                    emulada (fp16, 15 GiB) y un Qwen2.5-1.5B de pesos aleatorios (scripts/probar_gpu.py); sin GPU,
+#                    un ensayo en seco que se salta. RUEDAS=DIR instala antes las ruedas que falten (por defecto
+#                    salidas/ruedas, si existe); PROBAR_GPU="…" pasa más opciones al script
 # make slides      → exporta las figuras de los cuadernos y construye las presentaciones de slides/ a HTML
 #                    autocontenido en salidas/presentaciones/ (Marp fijado en slides/package-lock.json; necesita Node)
 # make ortografia  → revisa la ortografía de cuadernos, README, docs/, slides/ y fichas con hunspell (apt-get install
 #                    hunspell hunspell-es); las palabras correctas que no conoce van en docs/palabras.txt
-.PHONY: lab test test-rapido install install-test preparar clean-cache slides ortografia
+.PHONY: lab test test-rapido test-gpu install install-test preparar clean-cache slides ortografia
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -54,6 +58,12 @@ test: install-test preparar
 
 test-rapido: install-test preparar
 	LATAMLAB_MODO=$${LATAMLAB_MODO:-cpu} HF_HUB_OFFLINE=1 $(BIN)/pytest -m "not slow" tests
+
+# Sin requisitos de instalación: la máquina con GPU no tiene red; usa el Python de .venv si existe.
+RUEDAS     ?= $(wildcard salidas/ruedas)
+PROBAR_GPU ?=
+test-gpu:
+	$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PY)) scripts/probar_gpu.py $(if $(RUEDAS),--ruedas $(RUEDAS)) $(PROBAR_GPU)
 
 # npm ci instala exactamente lo del archivo de bloqueo (la primera vez necesita el registro de npm o su caché).
 slides/node_modules/.instalado: slides/package.json slides/package-lock.json

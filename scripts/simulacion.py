@@ -93,6 +93,12 @@ def pip_check(python: Path) -> set[str]:
     return {line.strip() for line in out.stdout.splitlines() if line.strip() and "No broken" not in line}
 
 
+def default_venv() -> Path:
+    """Dónde se guarda el entorno de Colab entre corridas (se rehace solo si cambia la lista de Colab o torch)."""
+    cache = Path(os.environ.get("LATAMLAB_CACHE", Path.home() / ".cache" / "latamlab")).expanduser()
+    return cache / "colab-venv"
+
+
 def colab_venv(folder: Path, freeze: Path) -> Path:
     """Crea (o reutiliza) el entorno con la pila de Colab de `freeze`; devuelve su Python."""
     python = folder / "bin" / "python"
@@ -281,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--freeze", default="gpu", choices=["gpu", "cpu"])
     parser.add_argument("--cuadernos", nargs="*", help="prefijos (03, 04_qlora…) o nombres; por defecto, todos")
     parser.add_argument("--salida", type=Path, default=Path("salidas/colab-simulado"))
-    parser.add_argument("--venv", type=Path, help="entorno de Colab reutilizable (se crea si falta)")
+    parser.add_argument("--venv", type=Path, default=default_venv(),
+                        help="entorno de Colab reutilizable (se crea si falta)")
     args = parser.parse_args(argv)
     chosen = [n for n in COURSE if not args.cuadernos or any(n.startswith(p) for p in args.cuadernos)]
     report = simulate(args.salida.resolve(), chosen, args.modo, args.freeze, args.venv)

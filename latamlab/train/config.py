@@ -4,11 +4,16 @@ Los nombres de los campos son los de los argumentos de Hugging Face (`learning_r
 `per_device_train_batch_size`…), así lo que aprendes aquí sirve al leer la documentación de TRL. Un
 preset es un YAML de ``latamlab/train/presets/``; se carga por su nombre (``cpu``, ``t4``, ``diminuto``,
 ``semilla``) o por la ruta de cualquier YAML tuyo.
+
+``LATAMLAB_CAMBIOS_PRESET`` (un mapa YAML, p. ej. ``{max_steps: 6, save_steps: 2}``) cambia todo preset o YAML que
+cargue `load_train_config`: es solo para verificaciones (``make test-gpu`` corre los cuadernos con pocos pasos);
+en un curso normal no se define.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,12 +22,15 @@ from latamlab.errors import ConfigError
 from latamlab.quant.formats import Precision
 from latamlab.runtime.device import Mode
 
-__all__ = ["TrainConfig", "PRESETS", "preset_names", "preset_for_mode", "load_train_config", "DATASETS"]
+__all__ = ["TrainConfig", "PRESETS", "ENV_CHANGES", "preset_names", "preset_for_mode", "load_train_config",
+           "DATASETS"]
 
 PRESETS = Path(__file__).with_name("presets")
 #: El preset de cada modo del curso: la T4 de Colab, la CPU sin internet o el modelo de pruebas.
 MODE_PRESETS = {"gpu": "t4", "cpu": "cpu", "diminuto": "diminuto"}
 DATASETS = ("finanzas", "consumo")
+#: Cambios para verificaciones que `load_train_config` aplica sobre el archivo (ver arriba).
+ENV_CHANGES = "LATAMLAB_CAMBIOS_PRESET"
 Scheduler = Literal["linear", "cosine", "constant", "constant_with_warmup", "cosine_with_restarts"]
 ComputeDtype = Literal["auto", "bf16", "fp16", "fp32"]
 
@@ -129,8 +137,33 @@ def preset_for_mode(mode: str | None = None) -> str:
     return MODE_PRESETS[resolve_mode(mode)]
 
 
+def _env_changes() -> dict[str, Any]:
+    """Los cambios de ``LATAMLAB_CAMBIOS_PRESET`` (vacío si no está definida)."""
+    import yaml
+
+    text = os.environ.get(ENV_CHANGES, "").strip()
+    if not text:
+        return {}
+    example = f"export {ENV_CHANGES}='{{max_steps: 6, save_steps: 2}}'"
+    try:
+        changes = yaml.safe_load(text)
+    except yaml.YAMLError:
+        changes = None
+    if not isinstance(changes, dict):
+        raise ConfigError(f"`{ENV_CHANGES}` debe ser un mapa YAML; recibí {text!r}. Ejemplo: {example}")
+    names = [f.name for f in fields(TrainConfig)]
+    unknown = sorted(str(k) for k in changes if k not in names)
+    if unknown:
+        raise ConfigError(f"`{ENV_CHANGES}` trae claves que `TrainConfig` no tiene: {', '.join(unknown)}."
+                          f"{closest(unknown[0], names)} Ejemplo: {example}")
+    return changes
+
+
 def load_train_config(source: str | Path, **overrides: Any) -> TrainConfig:
     """Carga un preset por su nombre o un YAML por su ruta; `overrides` ganan sobre el archivo.
+
+    Entre el archivo y `overrides` van los cambios de ``LATAMLAB_CAMBIOS_PRESET``, si está definida (solo para
+    verificaciones, ver el módulo).
 
     Raises:
         ConfigError: si no es ni un preset ni un archivo, o si trae una clave o un valor no permitidos.
@@ -142,4 +175,4 @@ def load_train_config(source: str | Path, **overrides: Any) -> TrainConfig:
             raise ConfigError(f"{str(source)!r} no es un archivo ni un preset; los presets son: {', '.join(names)}."
                               f"{closest(str(source), names)}")
         path = PRESETS / f"{source}.yaml"
-    return TrainConfig.from_yaml(path, **overrides)
+    return TrainConfig.from_yaml(path, **{**_env_changes(), **overrides})
