@@ -47,9 +47,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HOOKS))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from simulacion import training_changes  # noqa: E402
+
 from latamlab.numbers import fmt_number  # noqa: E402
 
 HUB_ID = "Qwen/Qwen2.5-1.5B-Instruct"
+#: El que carga el cuaderno 03 en la GPU (tres copias en fp32 del 1,5B no caben en una T4).
+SMALL_HUB_ID = "Qwen/Qwen2.5-0.5B-Instruct"
 QWEN_CONFIG = ROOT / "latamlab" / "models" / "configs" / "qwen2.5-1.5b-instruct.json"
 #: Lo que dicen la ficha y el config.json publicados de Qwen2.5-1.5B-Instruct.
 DOCUMENTED = {"hidden_size": 1536, "num_hidden_layers": 28, "num_attention_heads": 12, "num_key_value_heads": 2,
@@ -81,17 +85,6 @@ REQUIREMENTS = (
     ("torchao", "torchao", "int8 del cuaderno 06", False),
     ("gguf", "gguf", "archivos GGUF del cuaderno 06", False),
 )
-
-
-def training_changes(steps: int) -> dict[str, Any]:
-    """Los cambios al preset ``t4`` para la verificación: pocos pasos, mismo lote y largo (misma memoria).
-
-    Con ``save_steps = steps // 3`` el cuaderno 04 corta su corrida en el paso ``2 * save_steps + 1`` y la continúa
-    desde un punto de control, como en una desconexión real; ``logging_steps = 1`` le deja ver cada paso.
-    """
-    save = max(1, steps // 3)
-    return {"max_steps": steps, "save_steps": save, "eval_steps": max(1, steps // 2), "logging_steps": 1,
-            "warmup_steps": 1, "max_eval_examples": 8}
 
 
 # --- Lo que se revisa también sin GPU -------------------------------------------------------------------------
@@ -240,8 +233,12 @@ def print_requirements(status: dict[str, dict[str, Any]], where: str) -> list[st
 
 # --- El modelo sustituto ----------------------------------------------------------------------------------------
 
-def build_standin(dest: Path, tokenizer_dir: Path, device: str = "cuda", num_hidden_layers: int | None = None) -> Path:
-    """Guarda en `dest` un Qwen2.5-1.5B-Instruct de pesos aleatorios (configuración real) en fp16.
+def build_standin(dest: Path, tokenizer_dir: Path, device: str = "cuda", num_hidden_layers: int | None = None,
+                  hub_id: str = HUB_ID) -> Path:
+    """Guarda en `dest` un modelo de pesos aleatorios con la configuración real de `hub_id`, en fp16.
+
+    El Qwen2.5-1.5B-Instruct del modo gpu sale de la configuración que trae el paquete; el Qwen2.5-0.5B-Instruct
+    que usa el cuaderno 03 en la GPU, de ``latamlab/memory/architectures.yaml``.
 
     Args:
         dest: carpeta de salida (se reemplaza).
@@ -257,8 +254,10 @@ def build_standin(dest: Path, tokenizer_dir: Path, device: str = "cuda", num_hid
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
+    from latamlab.memory.configs import model_config
+
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
-    config = AutoConfig.from_pretrained(QWEN_CONFIG)
+    config = AutoConfig.from_pretrained(QWEN_CONFIG) if hub_id == HUB_ID else model_config(hub_id)
     # Los tokens especiales del tokenizador que viaja con el modelo (los de Qwen no existen en él).
     config.bos_token_id, config.eos_token_id, config.pad_token_id = (
         tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.pad_token_id)
@@ -297,11 +296,13 @@ def prepare_hub(base: Path) -> tuple[str, float]:
         local_model_path(name)
     hub, ready = base / "hf" / "hub", base / "hf" / "sustituto-listo.txt"
     if not ready.is_file():  # una corrida anterior en esta máquina ya lo dejó listo
-        shutil.rmtree(hub / ("models--" + HUB_ID.replace("/", "--")), ignore_errors=True)
-        folder = build_standin(base / "sustituto", local_model_path("diminuto-qwen2"))
-        snapshot = standin_hub(hub, {HUB_ID: folder})[HUB_ID]
-        shutil.rmtree(folder)
-        ready.write_text(snapshot, encoding="utf-8")
+        snapshots = {}
+        for hub_id in (HUB_ID, SMALL_HUB_ID):
+            shutil.rmtree(hub / ("models--" + hub_id.replace("/", "--")), ignore_errors=True)
+            folder = build_standin(base / "sustituto", local_model_path("diminuto-qwen2"), hub_id=hub_id)
+            snapshots[hub_id] = standin_hub(hub, {hub_id: folder})[hub_id]
+            shutil.rmtree(folder)
+        ready.write_text(snapshots[HUB_ID], encoding="utf-8")
     return ready.read_text(encoding="utf-8"), time.perf_counter() - start
 
 

@@ -30,6 +30,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -47,6 +48,9 @@ COLAB_PACKAGES = (
 
 #: Modelos sustitutos: id del hub → modelo local que se guarda bajo ese id (y la revisión fijada del catálogo).
 STANDINS = {"Qwen/Qwen2.5-1.5B-Instruct": "diminuto-qwen2", "Qwen/Qwen2.5-0.5B-Instruct": "diminuto-qwen2"}
+
+#: Pasos de entrenamiento de los presets en la simulación (el 08 calcula los suyos por épocas).
+SHORT_STEPS = 6
 
 #: Orden de un curso: cada lección y luego sus soluciones.
 COURSE = [p.name for p in sorted(NOTEBOOKS.glob("0*.ipynb"))]
@@ -68,6 +72,17 @@ def mount(mountpoint, force_remount=False, timeout_ms=120000, readonly=False):
     point.symlink_to(target, target_is_directory=True)
     print(f"Mounted at {mountpoint}")
 '''
+
+
+def training_changes(steps: int) -> dict[str, Any]:
+    """Los cambios al preset ``t4`` para las verificaciones (esta simulación y `make test-gpu`): pocos pasos, mismo lote y largo (misma memoria).
+
+    Con ``save_steps = steps // 3`` el cuaderno 04 corta su corrida en el paso ``2 * save_steps + 1`` y la continúa
+    desde un punto de control, como en una desconexión real; ``logging_steps = 1`` le deja ver cada paso.
+    """
+    save = max(1, steps // 3)
+    return {"max_steps": steps, "save_steps": save, "eval_steps": max(1, steps // 2), "logging_steps": 1,
+            "warmup_steps": 1, "max_eval_examples": 8}
 
 
 def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -254,8 +269,9 @@ def simulate(base: Path, notebooks: list[str], mode: str = "gpu", freeze: str = 
         "LATAMLAB_RELEASE_REF": head(), "HF_HOME": str(base / "hf"), "HF_HUB_OFFLINE": "1",
         "LATAMLAB_SIM_DRIVE": str(drive), "MPLBACKEND": "agg", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
     })
-    if mode == "gpu":
-        env.update({"LATAMLAB_MODO": "gpu", "LATAMLAB_DISPOSITIVO": "cpu"})
+    if mode == "gpu":  # pocos pasos en los presets: la lógica es la misma, el tiempo de CI no
+        env.update({"LATAMLAB_MODO": "gpu", "LATAMLAB_DISPOSITIVO": "cpu",
+                    "LATAMLAB_CAMBIOS_PRESET": json.dumps(training_changes(SHORT_STEPS))})
     else:
         env["LATAMLAB_MODO"] = mode
     results = []

@@ -67,7 +67,7 @@ def test_env_changes_go_between_the_preset_and_explicit_overrides(monkeypatch):
     from latamlab.errors import ConfigError
     from latamlab.train.config import ENV_CHANGES, load_train_config
 
-    from probar_gpu import training_changes
+    from simulacion import training_changes
 
     monkeypatch.setenv(ENV_CHANGES, json.dumps(training_changes(6)))
     config = load_train_config("t4")
@@ -88,7 +88,7 @@ def test_env_changes_go_between_the_preset_and_explicit_overrides(monkeypatch):
 @pytest.mark.parametrize("steps", range(4, 30))
 def test_notebook_04_cuts_its_run_before_the_last_step(steps):
     """El cuaderno 04 mata su corrida tras el paso ``2 * save_steps + 1`` y la retoma: debe quedar antes del final."""
-    from probar_gpu import training_changes
+    from simulacion import training_changes
 
     changes = training_changes(steps)
     assert 2 * changes["save_steps"] + 1 < changes["max_steps"] == steps

@@ -96,12 +96,12 @@ def model_config(model: Any):
     from latamlab.models.catalog import get_card
 
     card = get_card(name)  # un nombre desconocido falla aquí, con el más parecido
+    if card.hub_id in known:  # también los que vienen en un paquete (SmolLM2): no hace falta instalarlo para estimar
+        return config_from_dict(known[card.hub_id], source=f"architectures.yaml ({card.hub_id})")
     if card.source != "hub":
         from latamlab.models.offline import local_model_path
 
         return config_from_dict(_read_json(local_model_path(card.name) / "config.json"), source=card.name)
-    if card.hub_id in known:
-        return config_from_dict(known[card.hub_id], source=f"architectures.yaml ({card.hub_id})")
     return _cached_hub_config(card.hub_id)
 
 
