@@ -57,14 +57,14 @@ def tiny_dir():
 
 
 #: Capítulos que leen lo que otro deja en ``notebooks/salidas/``: van en su grupo, después de él.
-_AFTER = {"05": "04", "06": "04"}  # el 05 evalúa y el 06 fusiona el adaptador que entrena el 04 (que el 04 borra al empezar)
+_AFTER = {"05": "04", "06": "04"}  # el 05 evalúa y el 06 fusiona el adaptador que entrena el 04
 
 
 def _scope(nodeid: str) -> str:
     """Grupo de pytest-xdist: un archivo de pruebas, o un capítulo de cuadernos (lección y soluciones).
 
     La lección y sus soluciones van juntas y en orden: las soluciones reutilizan lo que la lección dejó
-    en ``notebooks/salidas/`` (p. ej., los adaptadores del cuaderno 04), y la lección lo borra al empezar.
+    en ``notebooks/salidas/`` (p. ej., los adaptadores del cuaderno 04).
     Un capítulo de `_AFTER` va en el grupo del que necesita, y corre después (orden de los archivos).
     """
     path = nodeid.split("::", 1)[0]
