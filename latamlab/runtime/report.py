@@ -160,7 +160,7 @@ class Check:
 def checks(report: EnvironmentReport) -> list[Check]:
     """Convierte el informe en comprobaciones ``[OK]``/``[FALLA]`` con su arreglo."""
     v = report.versions
-    out = [Check(sys.version_info >= (3, 10), f"Python {report.python}", "instala Python 3.10 o superior")]
+    out = [Check(sys.version_info >= (3, 11), f"Python {report.python}", "instala Python 3.11 o superior")]
     for package in PACKAGES:
         out.append(Check(v[package] is not None, f"{package} {v[package] or 'no instalado'}",
                          "instala el curso: make lab en tu computador, o la primera celda del cuaderno en Colab"))
