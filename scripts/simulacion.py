@@ -37,14 +37,38 @@ NOTEBOOKS = ROOT / "notebooks"
 SHARED_COLAB = ROOT.parent / "shared" / "colab"
 TORCH = os.environ.get("TORCH", "torch==2.13.0")
 
-#: Paquetes de la lista de Colab que el entorno simulado instala a su versión de Colab: los que el curso también
-#: instala (y que pip puede mover) y los preinstalados que dependen de ellos. Lo demás de Colab no interactúa.
-COLAB_PACKAGES = (
-    "transformers", "tokenizers", "safetensors", "huggingface-hub", "peft", "accelerate", "datasets", "pyarrow",
-    "fsspec", "numpy", "pandas", "python-dateutil", "torchao", "sentencepiece", "matplotlib", "tqdm", "pyyaml",
-    "jinja2", "gradio", "gradio-client", "ipykernel", "ipywidgets", "jupyter-client", "nbformat", "scikit-learn", "scipy",
-    "nltk", "requests", "packaging", "psutil", "pydantic", "typing-extensions",
-)
+#: Paquetes de Colab que el entorno simulado instala a su versión de Colab, además de las dependencias del curso
+#: (`course_closure`): Jupyter, que Colab trae, y los preinstalados que dependen de lo que el curso mueve
+#: (gradio, gradio-client y diffusers piden huggingface-hub < 2).
+COLAB_EXTRAS = ("ipykernel", "ipywidgets", "jupyter-client", "gradio", "gradio-client", "diffusers")
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def course_closure(root: str = "latamlab") -> set[str]:
+    """Los nombres de todo lo que instala el curso (sus dependencias y las de ellas, sin extras), leídos del
+    entorno donde corre este programa (el curso instalado, como en `make test`)."""
+    import importlib.metadata as md
+    from packaging.requirements import Requirement
+
+    seen, todo = set(), [root]
+    while todo:
+        name = _norm(todo.pop())
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requires = md.requires(name) or []
+        except md.PackageNotFoundError:
+            continue
+        for line in requires:
+            req = Requirement(line)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    return seen - {_norm(root)}
+
 
 #: Modelos sustitutos: id del hub → modelo local que se guarda bajo ese id (y la revisión fijada del catálogo).
 STANDINS = {"Qwen/Qwen2.5-1.5B-Instruct": "diminuto-qwen2", "Qwen/Qwen2.5-0.5B-Instruct": "diminuto-qwen2"}
@@ -89,15 +113,17 @@ def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, check=True, text=True, capture_output=True, **kwargs)
 
 
-def freeze_pins(freeze: Path, names: tuple[str, ...] = COLAB_PACKAGES) -> list[str]:
-    """Las líneas ``nombre==versión`` de la lista de Colab para `names` (nombres normalizados)."""
-    wanted = {re.sub(r"[-_.]+", "-", n).lower() for n in names}
+def freeze_pins(freeze: Path, names: set[str] | None = None) -> list[str]:
+    """Las líneas ``nombre==versión`` de la lista de Colab para `names` (por defecto, lo que instala el curso y
+    `COLAB_EXTRAS`), sin torch ni las bibliotecas de CUDA (torch es la rueda CPU local)."""
+    wanted = {_norm(n) for n in (names if names is not None else course_closure() | set(COLAB_EXTRAS))}
+    wanted = {n for n in wanted if n != "torch" and not n.startswith(("nvidia-", "cuda-", "triton"))}
     pins = []
     for line in freeze.read_text(encoding="utf-8").splitlines():
         if "==" not in line or line.startswith("#"):
             continue
         name, version = line.split("==", 1)
-        if re.sub(r"[-_.]+", "-", name).lower() in wanted:
+        if _norm(name) in wanted:
             pins.append(f"{name}=={version.split('+')[0].strip()}")
     return pins
 

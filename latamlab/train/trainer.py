@@ -236,10 +236,14 @@ def train(config: TrainConfig | None = None, *, callbacks: list | None = None, *
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     start = time.perf_counter()
-    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    seconds = time.perf_counter() - start
     adapter_dir = config.output_dir / ADAPTER_DIR
-    trainer.save_model(str(adapter_dir))
+    with warnings.catch_warnings():
+        # Al guardar, peft busca el config.json de la base en el hub para saber si cambió el vocabulario; sin
+        # conexión (un id del hub ya descargado) avisa y supone que no cambió, que es lo cierto en el curso.
+        warnings.filterwarnings("ignore", message="Could not find a config file in", category=UserWarning)
+        trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+        seconds = time.perf_counter() - start
+        trainer.save_model(str(adapter_dir))
     trainer.accelerator.wait_for_everyone()  # los demás procesos leen el registro y el adaptador ya completos
     rows = read_log(log_path)
     losses = [r["loss"] for r in rows if "loss" in r]
