@@ -2,8 +2,9 @@
 
 Qué reproduce de Colab (ver `../shared/colab/`):
 - **Su pila**: un entorno virtual con los paquetes de la lista publicada de Colab (`pip-freeze-*.txt`) que el curso
-  toca o que dependen de ellos (transformers, huggingface_hub, gradio, pyarrow…), a las versiones de Colab; torch
-  es la rueda CPU local (Colab trae 2.11+cu128). Python es el de esta máquina (3.11), no el 3.13 de Colab.
+  instala (todas sus dependencias) y los preinstalados que dependen de ellos (gradio, diffusers…), a las versiones de
+  Colab; torch es la rueda CPU local (Colab trae 2.11+cu128). Python es el de esta máquina (3.11), no el 3.13 de
+  Colab. Ese entorno se arma una vez y cada simulación trabaja sobre una copia limpia.
 - **La celda de instalación real** de cada cuaderno, apuntada al *commit* actual (`LATAMLAB_RELEASE_URL/REF`),
   y `pip check` antes y después: lo que el curso rompa de Colab aparece como conflicto nuevo.
 - **Un entorno de ejecución nuevo por cuaderno**: kernel nuevo, carpeta de trabajo vacía (``/content``), caché de
@@ -73,6 +74,14 @@ def course_closure(root: str = "latamlab") -> set[str]:
 #: Modelos sustitutos: id del hub → modelo local que se guarda bajo ese id (y la revisión fijada del catálogo).
 STANDINS = {"Qwen/Qwen2.5-1.5B-Instruct": "diminuto-qwen2", "Qwen/Qwen2.5-0.5B-Instruct": "diminuto-qwen2"}
 
+#: Salida de error que viene de lo que la simulación sustituye, no del curso: torchao 0.18 (que instala el curso) no carga
+#: sus extensiones de CUDA con el torch 2.13 de CPU que aquí reemplaza al 2.11+cu128 de Colab, y torch 2.13 avisa que
+#: el registro de enumeraciones que hace torchao quedará obsoleto. Se informa aparte y no hace fallar la simulación.
+STANDIN_NOISE = (
+    re.compile(r"^Failed to load .*torchao/_C\w*\.\S+\.so: Could not load this library"),
+    re.compile(r"^W\d{4} [\d:.]+ \d+ torch/utils/_pytree\.py:\d+\] <enum '\w+'> is an Enum subclass"),
+)
+
 #: Pasos de entrenamiento de los presets en la simulación (el 08 calcula los suyos por épocas).
 SHORT_STEPS = 6
 
@@ -99,14 +108,17 @@ def mount(mountpoint, force_remount=False, timeout_ms=120000, readonly=False):
 
 
 def training_changes(steps: int) -> dict[str, Any]:
-    """Los cambios al preset ``t4`` para las verificaciones (esta simulación y `make test-gpu`): pocos pasos, mismo lote y largo (misma memoria).
+    """Los cambios al preset ``t4`` para las verificaciones (esta simulación y `make test-gpu`): pocos pasos, mismo
+    lote y largo (misma memoria).
 
     Con ``save_steps = steps // 3`` el cuaderno 04 corta su corrida en el paso ``2 * save_steps + 1`` y la continúa
     desde un punto de control, como en una desconexión real; ``logging_steps = 1`` le deja ver cada paso.
+    Con ``max_train_examples = 24`` el cuaderno 08, que calcula sus pasos para ≈ 2 épocas de los ejemplos que usa
+    (`latamlab.data.country.steps_for_epochs`), entrena 3 pasos en vez de cientos.
     """
     save = max(1, steps // 3)
     return {"max_steps": steps, "save_steps": save, "eval_steps": max(1, steps // 2), "logging_steps": 1,
-            "warmup_steps": 1, "max_eval_examples": 8}
+            "warmup_steps": 1, "max_train_examples": 24, "max_eval_examples": 8}
 
 
 def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -129,13 +141,13 @@ def freeze_pins(freeze: Path, names: set[str] | None = None) -> list[str]:
 
 
 def pip_check(python: Path) -> set[str]:
-    """Las líneas de `pip check` (conflictos entre paquetes instalados), sin la de torch local."""
+    """Las líneas de `pip check`: los conflictos entre paquetes instalados."""
     out = subprocess.run([str(python), "-m", "pip", "check"], text=True, capture_output=True)
     return {line.strip() for line in out.stdout.splitlines() if line.strip() and "No broken" not in line}
 
 
 def default_venv() -> Path:
-    """Dónde se guarda el entorno de Colab entre corridas (se rehace solo si cambia la lista de Colab o torch)."""
+    """Dónde se guarda el entorno de Colab limpio entre corridas (se rehace solo si cambia la lista o torch)."""
     cache = Path(os.environ.get("LATAMLAB_CACHE", Path.home() / ".cache" / "latamlab")).expanduser()
     return cache / "colab-venv"
 
@@ -212,6 +224,7 @@ class NotebookResult:
     failed_cell: int | None = None
     error: str = ""
     stderr: list[str] = field(default_factory=list)
+    standin_noise: list[str] = field(default_factory=list)
     cells: list[CellResult] = field(default_factory=list)
 
 
@@ -259,8 +272,11 @@ def run_notebook(python: Path, notebook: Path, workdir: Path, env: dict[str, str
             stderr = "".join(o.get("text", "") for o in outputs if o["type"] == "stream" and o.get("name") == "stderr")
             error = "\n".join(f"{o['ename']}: {o['evalue']}" for o in outputs if o["type"] == "error")
             result.cells.append(CellResult(index, status, time.perf_counter() - t0, error, stderr))
-            if stderr.strip():
-                result.stderr.append(f"celda {index}: {stderr.strip()[:400]}")
+            lines = [line for line in stderr.splitlines() if line.strip()]
+            noise = [line for line in lines if any(p.match(line) for p in STANDIN_NOISE)]
+            result.standin_noise += [f"celda {index}: {line[:200]}" for line in noise]
+            if len(noise) < len(lines):
+                result.stderr.append(f"celda {index}: {chr(10).join(l for l in lines if l not in noise)[:400]}")
             if status != "ok" or error:
                 result.ok, result.failed_cell, result.error = False, index, error or status
                 break
@@ -277,7 +293,12 @@ def simulate(base: Path, notebooks: list[str], mode: str = "gpu", freeze: str = 
     base.mkdir(parents=True, exist_ok=True)
     freeze_file = SHARED_COLAB / f"pip-freeze-{freeze}.txt"
     t0 = time.perf_counter()
-    python = colab_venv(venv or base / "venv", freeze_file)
+    pristine = venv or default_venv()
+    colab_venv(pristine, freeze_file)
+    work_venv = base / "venv"  # una copia limpia: lo que instaló una simulación anterior no cuenta en esta
+    shutil.rmtree(work_venv, ignore_errors=True)
+    run(["cp", "-a", str(pristine), str(work_venv)])
+    python = work_venv / "bin" / "python"
     venv_seconds = time.perf_counter() - t0
     before = pip_check(python)
     stub = base / "stub" / "google" / "colab"
@@ -289,7 +310,8 @@ def simulate(base: Path, notebooks: list[str], mode: str = "gpu", freeze: str = 
     drive = base / "drive"
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "VIRTUAL_ENV", "LATAMLAB_DATOS", "LATAMLAB_MODO", "LATAMLAB_CACHE",
-                        "LATAMLAB_RESULTADOS", "HF_HOME", "HF_HUB_CACHE", "JPY_PARENT_PID")}
+                        "LATAMLAB_RESULTADOS", "LATAMLAB_DRIVE", "LATAMLAB_DISPOSITIVO", "LATAMLAB_CAMBIOS_PRESET",
+                        "HF_HOME", "HF_HUB_CACHE", "JPY_PARENT_PID")}
     env.update({
         "PYTHONPATH": str(stub.parent.parent), "LATAMLAB_RELEASE_URL": f"file://{ROOT}",
         "LATAMLAB_RELEASE_REF": head(), "HF_HOME": str(base / "hf"), "HF_HUB_OFFLINE": "1",
@@ -330,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cuadernos", nargs="*", help="prefijos (03, 04_qlora…) o nombres; por defecto, todos")
     parser.add_argument("--salida", type=Path, default=Path("salidas/colab-simulado"))
     parser.add_argument("--venv", type=Path, default=default_venv(),
-                        help="entorno de Colab reutilizable (se crea si falta)")
+                        help="entorno de Colab limpio, reutilizable (se crea si falta; se trabaja sobre una copia)")
     args = parser.parse_args(argv)
     chosen = [n for n in COURSE if not args.cuadernos or any(n.startswith(p) for p in args.cuadernos)]
     report = simulate(args.salida.resolve(), chosen, args.modo, args.freeze, args.venv)

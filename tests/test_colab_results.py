@@ -149,8 +149,11 @@ def test_git_noise_from_lm_eval_is_dropped_and_the_rest_kept(capfd):
 
 def test_final_project_steps_follow_the_data():
     from latamlab.data.country import steps_for_epochs
+    from latamlab.train import load_train_config
 
-    assert steps_for_epochs(110, 16, epochs=2) == 14  # no los 200 del preset t4 (≈ 28 épocas)
-    assert steps_for_epochs(3, 16) == 1
+    t4 = load_train_config("t4")  # 4 × 4 = 16 ejemplos por paso
+    assert steps_for_epochs(110, t4, epochs=2) == 14  # no los 200 del preset (≈ 28 épocas)
+    assert steps_for_epochs(3, t4) == 1
+    assert steps_for_epochs(845, t4.replace(max_train_examples=24), epochs=2) == 3  # épocas sobre lo que se usa
     with pytest.raises(ConfigError, match="deben ser positivos"):
-        steps_for_epochs(0, 16)
+        steps_for_epochs(0, t4)

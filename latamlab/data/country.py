@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from latamlab.errors import ConfigError
+
+if TYPE_CHECKING:
+    from latamlab.train.config import TrainConfig
 
 __all__ = ["SOURCES", "country_name", "country_corpus", "find_leaks", "write_country_dataset", "steps_for_epochs"]
 
@@ -162,24 +165,26 @@ def write_country_dataset(corpus: Mapping[str, Sequence[Mapping[str, Any]]], fol
     return folder
 
 
-def steps_for_epochs(n_examples: int, examples_per_step: int, epochs: float = 2.0) -> int:
-    """Pasos de entrenamiento para recorrer ≈ `epochs` veces `n_examples` ejemplos (cuaderno 08).
+def steps_for_epochs(n_examples: int, config: "TrainConfig", epochs: float = 2.0) -> int:
+    """Pasos de entrenamiento para recorrer ≈ `epochs` veces los ejemplos de un conjunto con la receta `config`
+    (cuaderno 08).
 
     Con pocos datos, un número fijo de pasos pensado para un conjunto grande repite cada ejemplo decenas de veces
     (el preset `t4`: 200 pasos × 16 ejemplos son ≈ 28 épocas sobre ≈ 110 ejemplos) y el adaptador los memoriza.
 
     Args:
-        n_examples: ejemplos de entrenamiento.
-        examples_per_step: ``per_device_train_batch_size × gradient_accumulation_steps``.
+        n_examples: ejemplos de entrenamiento (si `config.max_train_examples` es menor, se usa ese).
+        config: la receta; un paso procesa ``per_device_train_batch_size × gradient_accumulation_steps`` ejemplos.
         epochs: pasadas por los datos; entre 2 y 3 es lo habitual en un ajuste fino corto.
 
     Returns:
         Al menos 1 paso.
 
     Raises:
-        ConfigError: si algún argumento no es positivo.
+        ConfigError: si `n_examples` o `epochs` no son positivos.
     """
-    if n_examples < 1 or examples_per_step < 1 or epochs <= 0:
-        raise ConfigError(f"`n_examples`, `examples_per_step` y `epochs` deben ser positivos; recibí {n_examples}, "
-                          f"{examples_per_step} y {epochs}.")
-    return max(1, round(epochs * n_examples / examples_per_step))
+    if n_examples < 1 or epochs <= 0:
+        raise ConfigError(f"`n_examples` y `epochs` deben ser positivos; recibí {n_examples} y {epochs}.")
+    used = min(n_examples, config.max_train_examples or n_examples)
+    per_step = config.per_device_train_batch_size * config.gradient_accumulation_steps
+    return max(1, round(epochs * used / per_step))
