@@ -214,6 +214,7 @@ class CellResult:
     seconds: float
     error: str = ""
     stderr: str = ""
+    stdout: str = ""
 
 
 @dataclass
@@ -271,7 +272,8 @@ def run_notebook(python: Path, notebook: Path, workdir: Path, env: dict[str, str
             status, outputs = _execute(client, cell.source, cell_timeout)
             stderr = "".join(o.get("text", "") for o in outputs if o["type"] == "stream" and o.get("name") == "stderr")
             error = "\n".join(f"{o['ename']}: {o['evalue']}" for o in outputs if o["type"] == "error")
-            result.cells.append(CellResult(index, status, time.perf_counter() - t0, error, stderr))
+            stdout = "".join(o.get("text", "") for o in outputs if o["type"] == "stream" and o.get("name") == "stdout")
+            result.cells.append(CellResult(index, status, time.perf_counter() - t0, error, stderr, stdout[:4000]))
             lines = [line for line in stderr.splitlines() if line.strip()]
             noise = [line for line in lines if any(p.match(line) for p in STANDIN_NOISE)]
             result.standin_noise += [f"celda {index}: {line[:200]}" for line in noise]

@@ -69,9 +69,14 @@ def test_installing_the_course_breaks_nothing_colab_preinstalls(gpu_course):
 
 
 def test_results_travel_through_drive(gpu_course):
-    _, drive = gpu_course
-    assert (drive / "salidas" / "qlora-t4" / "adaptador" / "adapter_model.safetensors").is_file()
+    """El 04 deja su adaptador en Drive y el 05 y el 06, cada uno en su entorno nuevo, lo usan desde ahí."""
+    report, drive = gpu_course
+    adapter = drive / "salidas" / "qlora-t4" / "adaptador"
+    assert (adapter / "adapter_model.safetensors").is_file()
     assert (drive / "salidas" / "proyecto-final" / "CO" / "filas.json").is_file()
+    for name in ("05_evaluacion.ipynb", "06_cuantizacion_y_despliegue.ipynb"):
+        printed = "".join(c["stdout"] for nb in report["notebooks"] if nb["name"] == name for c in nb["cells"])
+        assert "/drive/MyDrive/latamlab/salidas/qlora-t4/adaptador" in printed, f"{name} no usó el adaptador de Drive"
 
 
 def test_final_project_trains_about_two_epochs(gpu_course):
