@@ -20,6 +20,7 @@ from typing import Any, Sequence
 import torch
 
 from latamlab.errors import ConfigError
+from latamlab.runtime.device import model_device, to_model_device
 
 __all__ = ["is_quantized", "merge_adapter", "merge_gap"]
 
@@ -77,7 +78,7 @@ def merge_adapter(model: torch.nn.Module, adapter: str | Path | None = None, *,
 @torch.no_grad()
 def _logits(model, ids: torch.Tensor) -> torch.Tensor:
     model.eval()
-    return model(input_ids=ids).logits.float()
+    return model(input_ids=to_model_device(ids, model)).logits.float()
 
 
 def merge_gap(name: str | Path, adapter: str | Path, texts: Sequence[str], *, precision: str = "fp32",
@@ -108,7 +109,7 @@ def merge_gap(name: str | Path, adapter: str | Path, texts: Sequence[str], *, pr
     before = _logits(peft_model, ids)
     ppl_before = perplexity(peft_model, tokenizer, texts, max_length=max_length)
     merged = merge_adapter(peft_model, allow_quantized=True)
-    if next(merged.parameters()).device.type == "cpu":
+    if model_device(merged).type == "cpu":
         guard_cpu_4bit(merged)  # las capas recuantizadas son nuevas: se vuelven a proteger
     after = _logits(merged, ids)
     ppl_after = perplexity(merged, tokenizer, texts, max_length=max_length)

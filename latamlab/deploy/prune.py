@@ -19,6 +19,7 @@ from typing import Any, Sequence
 import torch
 
 from latamlab.errors import ConfigError
+from latamlab.runtime.device import to_model_device
 
 __all__ = ["prunable_linears", "prune_magnitude", "prune_2_4", "sparsity", "pruning_curve"]
 
@@ -79,6 +80,7 @@ def sparsity(model: torch.nn.Module) -> float:
 
 @torch.no_grad()
 def _forward_seconds(model, ids: torch.Tensor, repeats: int = 3) -> float:
+    ids = to_model_device(ids, model)
     model(input_ids=ids)
     start = time.perf_counter()
     for _ in range(repeats):

@@ -22,6 +22,7 @@ from typing import Any, Sequence
 import torch
 
 from latamlab.errors import ConfigError, SetupError
+from latamlab.runtime.device import to_model_device
 
 __all__ = ["FORMATS", "CPU_FORMATS", "FORMAT_LABELS", "DeployRow", "round_robin", "stratified_variants", "load_format",
            "measure_format", "deployment_table", "format_deployment_table"]
@@ -164,6 +165,8 @@ def _speed(model, tokenizer, text: str, prompt_tokens: int, new_tokens: int) -> 
 
     ids = tokenizer(text, truncation=True, max_length=prompt_tokens, return_tensors="pt")["input_ids"]
     gguf = isinstance(model, LlamaCppLM)
+    if not gguf:
+        ids = to_model_device(ids, model)
     model(input_ids=ids[:, :8])  # calentamiento
     start = time.perf_counter()
     if gguf:  # solo llama.cpp, sin copiar sus logits a un tensor de torch

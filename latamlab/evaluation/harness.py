@@ -135,9 +135,10 @@ def run_harness(model, tokenizer, tasks: Sequence[str] = (MC_TASK,), *, limit: i
     from lm_eval.models.huggingface import HFLM
 
     from latamlab.models.load import guard_cpu_4bit
+    from latamlab.runtime.device import model_device
     from latamlab.runtime.notebook import progress_enabled
 
-    if next(model.parameters()).device.type == "cpu":
+    if model_device(model).type == "cpu":
         guard_cpu_4bit(model)
     # lm-eval avisa que recibió un objeto en vez de un nombre: es justo lo que queremos.
     for name in ("lm-eval", "lm_eval"):

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
+from latamlab.runtime.device import to_model_device
+
 __all__ = ["MemoryLedger", "StorageSet", "quant_state_tensors", "measure_training_step"]
 
 
@@ -127,6 +129,8 @@ def measure_training_step(model: torch.nn.Module, input_ids: torch.Tensor, optim
         Un `MemoryLedger` con los bytes de cada partida.
     """
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    input_ids = to_model_device(input_ids, model)
+    attention_mask = None if attention_mask is None else to_model_device(attention_mask, model)
     vocab = base.config.get_text_config().vocab_size
     params = StorageSet()
     for tensor in [*model.parameters(), *model.buffers()]:
