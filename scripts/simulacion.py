@@ -74,14 +74,6 @@ def course_closure(root: str = "latamlab") -> set[str]:
 #: Modelos sustitutos: id del hub → modelo local que se guarda bajo ese id (y la revisión fijada del catálogo).
 STANDINS = {"Qwen/Qwen2.5-1.5B-Instruct": "diminuto-qwen2", "Qwen/Qwen2.5-0.5B-Instruct": "diminuto-qwen2"}
 
-#: Salida de error que viene de lo que la simulación sustituye, no del curso: torchao 0.18 (que instala el curso) no carga
-#: sus extensiones de CUDA con el torch 2.13 de CPU que aquí reemplaza al 2.11+cu128 de Colab, y torch 2.13 avisa que
-#: el registro de enumeraciones que hace torchao quedará obsoleto. Se informa aparte y no hace fallar la simulación.
-STANDIN_NOISE = (
-    re.compile(r"^Failed to load .*torchao/_C\w*\.\S+\.so: Could not load this library"),
-    re.compile(r"^W\d{4} [\d:.]+ \d+ torch/utils/_pytree\.py:\d+\] <enum '\w+'> is an Enum subclass"),
-)
-
 #: Pasos de entrenamiento de los presets en la simulación (el 08 calcula los suyos por épocas).
 SHORT_STEPS = 6
 
@@ -225,7 +217,6 @@ class NotebookResult:
     failed_cell: int | None = None
     error: str = ""
     stderr: list[str] = field(default_factory=list)
-    standin_noise: list[str] = field(default_factory=list)
     cells: list[CellResult] = field(default_factory=list)
 
 
@@ -274,11 +265,8 @@ def run_notebook(python: Path, notebook: Path, workdir: Path, env: dict[str, str
             error = "\n".join(f"{o['ename']}: {o['evalue']}" for o in outputs if o["type"] == "error")
             stdout = "".join(o.get("text", "") for o in outputs if o["type"] == "stream" and o.get("name") == "stdout")
             result.cells.append(CellResult(index, status, time.perf_counter() - t0, error, stderr, stdout[:4000]))
-            lines = [line for line in stderr.splitlines() if line.strip()]
-            noise = [line for line in lines if any(p.match(line) for p in STANDIN_NOISE)]
-            result.standin_noise += [f"celda {index}: {line[:200]}" for line in noise]
-            if len(noise) < len(lines):
-                result.stderr.append(f"celda {index}: {chr(10).join(l for l in lines if l not in noise)[:400]}")
+            if stderr.strip():
+                result.stderr.append(f"celda {index}: {stderr.strip()[:400]}")
             if status != "ok" or error:
                 result.ok, result.failed_cell, result.error = False, index, error or status
                 break
