@@ -105,12 +105,12 @@ def training_changes(steps: int) -> dict[str, Any]:
 
     Con ``save_steps = steps // 3`` el cuaderno 04 corta su corrida en el paso ``2 * save_steps + 1`` y la continúa
     desde un punto de control, como en una desconexión real; ``logging_steps = 1`` le deja ver cada paso.
-    Con ``max_train_examples = 24`` el cuaderno 08, que calcula sus pasos para ≈ 2 épocas de los ejemplos que usa
-    (`latamlab.data.country.steps_for_epochs`), entrena 3 pasos en vez de cientos.
+    Con ``max_train_examples = 32`` el cuaderno 08, que calcula sus pasos para ≈ 2 épocas de los ejemplos que usa
+    (`latamlab.data.country.steps_for_epochs`), entrena 4 pasos en vez de cientos.
     """
     save = max(1, steps // 3)
     return {"max_steps": steps, "save_steps": save, "eval_steps": max(1, steps // 2), "logging_steps": 1,
-            "warmup_steps": 1, "max_train_examples": 24, "max_eval_examples": 8}
+            "warmup_steps": 1, "max_train_examples": 32, "max_eval_examples": 8}
 
 
 def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
