@@ -60,6 +60,10 @@ def tiny_dir():
 _AFTER = {"05": "04", "06": "04"}  # el 05 evalúa y el 06 fusiona el adaptador que entrena el 04
 
 
+#: Grupos que empiezan antes que todo lo demás, por largos (ver `pytest_xdist_make_scheduler`).
+_FIRST = ("tests/test_colab_simulado.py",)
+
+
 def _scope(nodeid: str) -> str:
     """Grupo de pytest-xdist: un archivo de pruebas, o un capítulo de cuadernos (lección y soluciones).
 
@@ -86,6 +90,14 @@ def pytest_xdist_make_scheduler(config, log):
     class ChapterScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return _scope(nodeid)
+
+        def _assign_work_unit(self, node) -> None:  # noqa: ANN001 — firma de pytest-xdist
+            # El Colab simulado es el grupo más largo (los 18 cuadernos, uno tras otro) aunque tenga pocas pruebas:
+            # va primero, así no queda solo al final mientras el otro núcleo espera.
+            for scope in _FIRST:
+                if scope in self.workqueue:
+                    self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
 
     return ChapterScheduling(config, log)
 

@@ -110,7 +110,8 @@ def find_adapter(config: TrainConfig, train_if_missing: bool = False) -> Path:
         if not train_if_missing:
             raise ConfigError(
                 f"No encontré el adaptador del cuaderno 04 en {adapter}. Corre el cuaderno 04 en este mismo modo "
-                f"(lo guarda ahí), o pon `train_if_missing=True` para entrenar aquí uno corto ({SHORT_STEPS} pasos)."
+                f"(lo guarda ahí), o pon `ENTRENAR_SI_FALTA = True` (`train_if_missing=True`) para entrenar aquí "
+                f"uno corto ({SHORT_STEPS} pasos como máximo)."
             )
         from latamlab.train.trainer import train
 
