@@ -4,7 +4,7 @@ Qué reproduce de Colab (ver `../shared/colab/`):
 - **Su pila**: un entorno virtual con los paquetes de la lista publicada de Colab (`pip-freeze-*.txt`) que el curso
   instala (todas sus dependencias) y los preinstalados que dependen de ellos (gradio, diffusers…), a las versiones de
   Colab; torch es la rueda CPU local (Colab trae 2.11+cu128). Python es el de esta máquina (3.11), no el 3.13 de
-  Colab. Ese entorno se arma una vez y cada simulación trabaja sobre una copia limpia.
+  Colab. Cada simulación arma uno nuevo con `uv` (segundos, desde su caché), así que nada de una anterior cuenta.
 - **La celda de instalación real** de cada cuaderno, apuntada al *commit* actual (`LATAMLAB_RELEASE_URL/REF`),
   y `pip check` antes y después: lo que el curso rompa de Colab aparece como conflicto nuevo.
 - **Un entorno de ejecución nuevo por cuaderno**: kernel nuevo, carpeta de trabajo vacía (``/content``), caché de
@@ -117,11 +117,16 @@ def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, check=True, text=True, capture_output=True, **kwargs)
 
 
+#: Paquetes de la lista de Colab que no se fijan: torch 2.13 (la rueda CPU local) pide setuptools >= 77 y Colab trae
+#: 75.2 (su torch 2.11 no lo pide); fijarlo haría que pip bajara a un torch de CUDA que sí lo acepte.
+UNPINNED = ("setuptools",)
+
+
 def freeze_pins(freeze: Path, names: set[str] | None = None) -> list[str]:
     """Las líneas ``nombre==versión`` de la lista de Colab para `names` (por defecto, lo que instala el curso y
-    `COLAB_EXTRAS`), sin torch ni las bibliotecas de CUDA (torch es la rueda CPU local)."""
+    `COLAB_EXTRAS`), sin torch, sin las bibliotecas de CUDA (torch es la rueda CPU local) ni `UNPINNED`."""
     wanted = {_norm(n) for n in (names if names is not None else course_closure() | set(COLAB_EXTRAS))}
-    wanted = {n for n in wanted if n != "torch" and not n.startswith(("nvidia-", "cuda-", "triton"))}
+    wanted = {n for n in wanted if n != "torch" and n not in UNPINNED and not n.startswith(("nvidia-", "cuda-", "triton"))}
     pins = []
     for line in freeze.read_text(encoding="utf-8").splitlines():
         if "==" not in line or line.startswith("#"):
@@ -138,26 +143,40 @@ def pip_check(python: Path) -> set[str]:
     return {line.strip() for line in out.stdout.splitlines() if line.strip() and "No broken" not in line}
 
 
-def default_venv() -> Path:
-    """Dónde se guarda el entorno de Colab limpio entre corridas (se rehace solo si cambia la lista o torch)."""
-    cache = Path(os.environ.get("LATAMLAB_CACHE", Path.home() / ".cache" / "latamlab")).expanduser()
-    return cache / "colab-venv"
+def same_course_pins() -> bool:
+    """Si las listas de Colab con GPU y sin GPU fijan las mismas versiones de todo lo que instala el curso."""
+    return freeze_pins(SHARED_COLAB / "pip-freeze-gpu.txt") == freeze_pins(SHARED_COLAB / "pip-freeze-cpu.txt")
+
+
+def torch_wheel() -> Path:
+    """La rueda CPU local de torch (`TORCH`), buscada en los ``find-links`` de la configuración de pip."""
+    version = TORCH.split("==", 1)[1]
+    out = subprocess.run([sys.executable, "-m", "pip", "config", "list"], text=True, capture_output=True).stdout
+    folders = [f for line in out.splitlines() if "find-links" in line
+               for f in line.split("=", 1)[1].strip().strip("'\"").split()]
+    for folder in folders + os.environ.get("PIP_FIND_LINKS", "").split():
+        found = sorted(Path(folder).glob(f"torch-{version}+cpu-*.whl")) + sorted(Path(folder).glob(f"torch-{version}-*.whl"))
+        if found:
+            return found[0]
+    raise SystemExit(f"No encuentro la rueda CPU de {TORCH} en los find-links de pip ({folders or 'ninguno'}): sin ella, "
+                     "pip bajaría un torch de CUDA. Pon la carpeta de la rueda en PIP_FIND_LINKS.")
 
 
 def colab_venv(folder: Path, freeze: Path) -> Path:
-    """Crea (o reutiliza) el entorno con la pila de Colab de `freeze`; devuelve su Python."""
-    python = folder / "bin" / "python"
-    stamp = folder / ".colab-freeze"
-    key = f"{TORCH}\n" + "\n".join(freeze_pins(freeze))
-    if python.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == key:
-        return python
+    """Crea en `folder` un entorno nuevo con la pila de Colab de `freeze`; devuelve su Python.
+
+    Lo arma `uv` (el ejecutable junto a este Python), que enlaza los paquetes desde su caché: ≈ 10 s y casi nada de
+    disco con la caché llena. pip, a la versión de Colab, queda dentro para la celda de instalación (``%pip``).
+    """
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+    if uv is None:
+        raise SystemExit("Falta `uv` (está en las dependencias de prueba: `make install-test`).")
     shutil.rmtree(folder, ignore_errors=True)
-    run([sys.executable, "-m", "venv", str(folder)])
-    pip = [str(python), "-m", "pip", "install", "-q"]
-    run(pip + ["--upgrade", "pip"])
-    run(pip + [TORCH])  # primero y solo: la rueda CPU local, nunca una de CUDA
-    run(pip + [*freeze_pins(freeze)])
-    stamp.write_text(key, encoding="utf-8")
+    run([uv, "venv", "-q", "--python", sys.executable, str(folder)])
+    python = folder / "bin" / "python"
+    pip_pin = next((line.strip() for line in freeze.read_text(encoding="utf-8").splitlines()
+                    if line.lower().startswith("pip==")), "pip")
+    run([uv, "pip", "install", "-q", "--python", str(python), str(torch_wheel()), pip_pin, *freeze_pins(freeze)])
     return python
 
 
@@ -278,17 +297,24 @@ def run_notebook(python: Path, notebook: Path, workdir: Path, env: dict[str, str
 
 
 def simulate(base: Path, notebooks: list[str], mode: str = "gpu", freeze: str = "gpu",
-             venv: Path | None = None) -> dict:
-    """Corre `notebooks` en orden, cada uno en su entorno de ejecución, y devuelve el informe (también en JSON)."""
+             python: Path | None = None) -> dict:
+    """Corre `notebooks` en orden, cada uno en su entorno de ejecución, y devuelve el informe (también en JSON).
+
+    Args:
+        base: carpeta de la simulación (entorno, Drive, cachés e ``informe.json``).
+        notebooks: nombres de los cuadernos, en orden.
+        mode: ``gpu`` o ``cpu`` (``LATAMLAB_MODO`` de los kernels).
+        freeze: la lista de Colab con la que se arma el entorno (``gpu`` o ``cpu``).
+        python: el Python de un entorno de Colab simulado que ya existe (otra simulación) en lugar de uno nuevo.
+            Sirve para el entorno de CPU: las dos listas de Colab fijan las mismas versiones de todo lo que instala el
+            curso (`same_course_pins`), así que ese entorno es el mismo; `pip check` cuenta entonces solo lo que rompen
+            estos cuadernos.
+    """
     base.mkdir(parents=True, exist_ok=True)
     freeze_file = SHARED_COLAB / f"pip-freeze-{freeze}.txt"
     t0 = time.perf_counter()
-    pristine = venv or default_venv()
-    colab_venv(pristine, freeze_file)
-    work_venv = base / "venv"  # una copia limpia: lo que instaló una simulación anterior no cuenta en esta
-    shutil.rmtree(work_venv, ignore_errors=True)
-    run(["cp", "-a", str(pristine), str(work_venv)])
-    python = work_venv / "bin" / "python"
+    if python is None:
+        python = colab_venv(base / "venv", freeze_file)  # nuevo en cada simulación: nada de una anterior cuenta
     venv_seconds = time.perf_counter() - t0
     before = pip_check(python)
     stub = base / "stub" / "google" / "colab"
@@ -301,7 +327,9 @@ def simulate(base: Path, notebooks: list[str], mode: str = "gpu", freeze: str = 
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "VIRTUAL_ENV", "LATAMLAB_DATOS", "LATAMLAB_MODO", "LATAMLAB_CACHE",
                         "LATAMLAB_RESULTADOS", "LATAMLAB_DRIVE", "LATAMLAB_DISPOSITIVO", "LATAMLAB_CAMBIOS_PRESET",
-                        "HF_HOME", "HF_HUB_CACHE", "JPY_PARENT_PID")}
+                        "HF_HOME", "HF_HUB_CACHE", "JPY_PARENT_PID",
+                        # Colab guarda los .pyc; sin ellos cada kernel nuevo recompila torch y transformers (≈ 9 s).
+                        "PYTHONDONTWRITEBYTECODE")}
     env.update({
         "PYTHONPATH": str(stub.parent.parent), "LATAMLAB_RELEASE_URL": f"file://{ROOT}",
         "LATAMLAB_RELEASE_REF": head(), "HF_HOME": str(base / "hf"), "HF_HUB_OFFLINE": "1",
@@ -346,11 +374,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--freeze", default="gpu", choices=["gpu", "cpu"])
     parser.add_argument("--cuadernos", nargs="*", help="prefijos (03, 04_qlora…) o nombres; por defecto, todos")
     parser.add_argument("--salida", type=Path, default=Path("salidas/colab-simulado"))
-    parser.add_argument("--venv", type=Path, default=default_venv(),
-                        help="entorno de Colab limpio, reutilizable (se crea si falta; se trabaja sobre una copia)")
     args = parser.parse_args(argv)
     chosen = [n for n in COURSE if not args.cuadernos or any(n.startswith(p) for p in args.cuadernos)]
-    report = simulate(args.salida.resolve(), chosen, args.modo, args.freeze, args.venv)
+    report = simulate(args.salida.resolve(), chosen, args.modo, args.freeze)
     failed = [n["name"] for n in report["notebooks"] if not n["ok"]]
     print(f"pip check, paquetes de Colab rotos tras instalar el curso: {report['colab_broken'] or 'ninguno'}"
           f" (conflictos nuevos en total: {report['pip_check_new'] or 'ninguno'})")

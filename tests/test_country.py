@@ -40,10 +40,11 @@ def test_corpus_has_the_country_sentences_and_explanations_and_only_drops_leaks(
     sentences = {r["id"]: r["texto"] for split in ("train", "test") for r in CORPUS[split] if r["pais"] == country}
     explanations = {f"exp-{it['id']}": it["explicacion"] for it in ITEMS if it["pais"] == country}
     assert kept | dropped == set(sentences) | set(explanations)  # nada se inventa ni se pierde sin motivo
+    texts, name = {**sentences, **explanations}, country_name(country, ITEMS)
     for example in corpus["train"] + corpus["validation"]:
         assert example["pais"] == country and example["fuente"] in SOURCES
-        assert example["respuesta"] == {**sentences, **explanations}[example["id"]]
-        assert country_name(country) in example["instruccion"]
+        assert example["respuesta"] == texts[example["id"]]
+        assert name in example["instruccion"]
     validation = {e["id"] for e in corpus["validation"]}
     test_ids = {r["id"] for r in CORPUS["test"] if r["pais"] == country}
     assert validation <= test_ids and not validation & {e["id"] for e in corpus["train"]}

@@ -7,6 +7,8 @@ import functools
 import math
 import importlib
 import pkgutil
+import tempfile
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -93,12 +95,12 @@ def _fixed_alpha_answer(alpha_rule) -> tuple:
     return finals, model, batches, ["q_proj", "v_proj"], 3, 2e-3
 
 
+_TMP = tempfile.TemporaryDirectory(prefix="latamlab-pruebas-")  # se borra al terminar las pruebas
+
+
 def _adapter_dir(size: int):
     """Una carpeta temporal con un `adapter_model.safetensors` de `size` bytes."""
-    import tempfile
-    from pathlib import Path
-
-    folder = Path(tempfile.mkdtemp(prefix="adaptador-"))
+    folder = Path(tempfile.mkdtemp(prefix="adaptador-", dir=_TMP.name))
     (folder / "adapter_model.safetensors").write_bytes(b"\0" * size)
     return folder
 

@@ -23,7 +23,12 @@ def test_interrupted_build_leaves_nothing_marked_ready(tmp_path, monkeypatch):
 
 
 def test_corrupt_cache_is_detected_and_rebuilt(tmp_path, monkeypatch, caplog):
+    from latamlab.models.tiny import TinyConfig, build_tiny_model
+
     monkeypatch.setenv("LATAMLAB_CACHE", str(tmp_path))
+    # El mismo constructor con 4 pasos de preentrenamiento (no 200): aquí se prueba la caché, no el modelo.
+    monkeypatch.setattr(prep, "_build", lambda card, dest: build_tiny_model(card.architecture, dest,
+                                                                            config=TinyConfig(steps=4)))
     folder = prep.local_model_path("diminuto-qwen2")
     weights = folder / "model.safetensors"
     size = weights.stat().st_size

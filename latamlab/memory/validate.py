@@ -74,13 +74,14 @@ def build_for_method(config, method: str, dtype: str = "fp32", lora_r: int = 8, 
     if method == "full":
         return model.to(device)
     if method == "qlora":
-        folder = Path(workdir or tempfile.mkdtemp(prefix="latamlab-memoria-")) / "modelo"
-        model.save_pretrained(folder)
         quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type=QLORA_NF4.quant_type,
                                    bnb_4bit_use_double_quant=QLORA_NF4.double_quant,
                                    bnb_4bit_compute_dtype=TORCH_DTYPES[dtype], bnb_4bit_quant_storage=QLORA_NF4.quant_storage)
-        model = AutoModelForCausalLM.from_pretrained(folder, dtype=TORCH_DTYPES[dtype], quantization_config=quant,
-                                                     device_map={"": device})
+        with tempfile.TemporaryDirectory(prefix="latamlab-memoria-") as tmp:  # sin `workdir`, no queda en disco
+            folder = Path(workdir or tmp) / "modelo"
+            model.save_pretrained(folder)
+            model = AutoModelForCausalLM.from_pretrained(folder, dtype=TORCH_DTYPES[dtype], quantization_config=quant,
+                                                         device_map={"": device})
         guard_cpu_4bit(model)
     else:
         model.to(device)
