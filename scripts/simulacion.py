@@ -214,6 +214,23 @@ def standin_hub(cache: Path, standins: dict[str, str | Path] = STANDINS) -> dict
     return made
 
 
+def share_built_models(store: Path, models: Path, into_runtime: bool) -> None:
+    """Pasa los modelos que el curso construye con su propio código (origen ``local``: diminuto-llama, diminuto-qwen2)
+    entre entornos de ejecución: del almacén a la caché de un entorno nuevo (`into_runtime`) o de vuelta.
+
+    En Colab cada entorno los vuelve a construir (≈ 40 s cada uno en un núcleo), como vuelve a descargar los del hub
+    (aquí también compartidos, en ``hf/``). Compartirlos solo ahorra ese tiempo: un modelo que falta se construye al
+    pedirlo, así que ningún cuaderno puede depender de que otro lo haya dejado. Los de PyPI o del hub no pasan.
+    """
+    from latamlab.models.catalog import catalog
+
+    local = {card.name for card in catalog().values() if card.source == "local"}
+    source, target = (store, models) if into_runtime else (models, store)
+    for name in sorted(local):
+        if (source / name).is_dir() and not (target / name).exists():
+            shutil.copytree(source / name, target / name)
+
+
 def head() -> str:
     return run(["git", "rev-parse", "HEAD"], cwd=ROOT).stdout.strip()
 
@@ -341,13 +358,16 @@ def simulate(base: Path, notebooks: list[str], mode: str = "gpu", freeze: str = 
     else:
         env["LATAMLAB_MODO"] = mode
     results = []
+    built = base / "modelos-construidos"
     for name in notebooks:
         runtime = base / "runtimes" / Path(name).stem
         shutil.rmtree(runtime, ignore_errors=True)
         content = runtime / "content"
         content.mkdir(parents=True)
         run_env = {**env, "LATAMLAB_DRIVE": str(content / "drive"), "LATAMLAB_CACHE": str(runtime / "cache")}
+        share_built_models(built, runtime / "cache" / "modelos", into_runtime=True)
         result = run_notebook(python, NOTEBOOKS / name, content, run_env)
+        share_built_models(built, runtime / "cache" / "modelos", into_runtime=False)
         results.append(result)
         verdict = "bien" if result.ok else f"FALLA en la celda {result.failed_cell}: {result.error[:300]}"
         print(f"{name}: {result.seconds:.0f} s · {verdict}", flush=True)
