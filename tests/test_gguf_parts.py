@@ -38,7 +38,6 @@ def chunked(tmp_path, monkeypatch) -> ModelCard:
         gguf_parts=tuple({"package": f"trozo-falso-{i}==1.0", "file": f"data/modelo.gguf.part{i:02d}"}
                          for i in range(len(CHUNKS))),
         sha256=hashlib.sha256(b"".join(CHUNKS)).hexdigest(), terms_file="TERMINOS.html")
-    monkeypatch.setattr("latamlab.models.catalog.get_card", lambda name: card)
     return card
 
 

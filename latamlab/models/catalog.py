@@ -79,6 +79,13 @@ class ModelCard:
             raise ConfigError(f"Cada trozo de `gguf_parts` del modelo {self.name!r} lleva `package` y `file`; "
                               f"recibí {bad[0]}.")
 
+    @property
+    def packages(self) -> tuple[str, ...]:
+        """Los paquetes de PyPI (con versión) que traen su GGUF: `pypi_package` y sus trozos; vacío si no tiene."""
+        if not self.pypi_package:
+            return ()
+        return (self.pypi_package, *(part["package"] for part in self.gguf_parts))
+
 
 @lru_cache(maxsize=1)
 def _raw_catalog() -> dict:
@@ -165,5 +172,4 @@ def gguf_packages(name: str | None = None) -> list[str]:
     modelo (su paquete y sus trozos).
     """
     cards = [get_card(name)] if name else [c for c in catalog().values() if c.prepare_default]
-    return sorted({p for c in cards if c.pypi_package
-                   for p in (c.pypi_package, *(part["package"] for part in c.gguf_parts))})
+    return sorted({p for c in cards for p in c.packages})

@@ -133,9 +133,7 @@ def _assemble(card: ModelCard) -> Path:
     Raises:
         ConfigError: si falta un trozo o la suma no coincide.
     """
-    from latamlab.models.catalog import gguf_packages
-
-    install = " ".join(gguf_packages(card.name))
+    install = " ".join(card.packages)
     parts = [_package_file(p["package"], p["file"], card.name, install) for p in card.gguf_parts]
     target = cache_root() / "gguf" / card.gguf_file
     if target.is_file() and _sha256(target) == card.sha256:
@@ -167,16 +165,14 @@ def gguf_path(card: ModelCard) -> Path:
     """
     if card.gguf_parts:
         return _assemble(card)
-    return _package_file(card.pypi_package, card.gguf_file, card.name, card.pypi_package)
+    return _package_file(card.pypi_package, card.gguf_file, card.name, " ".join(card.packages))
 
 
 def show_terms(card: ModelCard) -> str | None:
     """El aviso de los términos de uso de `card` (se imprime antes de prepararlo); ``None`` si no tiene."""
     if not card.terms_file:
         return None
-    from latamlab.models.catalog import gguf_packages
-
-    terms = _package_file(card.pypi_package, card.terms_file, card.name, " ".join(gguf_packages(card.name)))
+    terms = _package_file(card.pypi_package, card.terms_file, card.name, " ".join(card.packages))
     notice = (f"{card.name} se usa bajo sus términos ({card.license}): al prepararlo y usarlo los aceptas. "
               f"Léelos en {terms}.")
     print(notice)
