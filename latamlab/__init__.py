@@ -26,6 +26,7 @@ _EXPORTS = {
     "load_consumer": "latamlab.data.loaders",
     "load_variants": "latamlab.data.loaders",
     "load_corpus": "latamlab.data.loaders",
+    "stratified_subset": "latamlab.data.subsets",
     "perplexity": "latamlab.evaluation.perplexity",
     "score_answers": "latamlab.evaluation.metrics",
     "bootstrap_ci": "latamlab.evaluation.bootstrap",

@@ -39,12 +39,16 @@ def main() -> int:
     from latamlab.numbers import fmt_number, fmt_sci
     from latamlab.runtime.notebook import quiet_libraries
 
+    from latamlab.data.loaders import load_variants
+    from latamlab.data.subsets import stratified_positions
+
     quiet_libraries()
     folder, revision = resolve_source(opts.model)
+    samples = stratified_positions(list(load_variants()), opts.limit)  # las de `evaluate(limit=…)`, por país
     with tempfile.TemporaryDirectory() as tmp:
-        print("Comando:", " ".join(lm_eval_command(folder, [MC_TASK], tmp, limit=opts.limit,
+        print("Comando:", " ".join(lm_eval_command(folder, [MC_TASK], tmp, samples=samples,
                                                     batch_size=opts.batch_size, revision=revision)), flush=True)
-        _, results, logged = run_lm_eval_command(folder, [MC_TASK], tmp, limit=opts.limit,
+        _, results, logged = run_lm_eval_command(folder, [MC_TASK], tmp, samples=samples,
                                                  batch_size=opts.batch_size, revision=revision)
     cli = {m: results["results"][MC_TASK][f"{m},none"] for m in ("acc", "acc_norm")}
     cli_rows = item_rows(logged[MC_TASK])

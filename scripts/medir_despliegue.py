@@ -64,7 +64,9 @@ def main() -> int:
         from latamlab.deploy.merge import merge_adapter, merge_gap
         from latamlab.models.load import load_model
 
-        texts = list(load_corpus()["test"]["texto"])[:opts.textos]
+        from latamlab.data.subsets import stratified_subset
+
+        texts = [r["texto"] for r in stratified_subset(list(load_corpus()["test"]), opts.textos)]
         report["merge"] = [merge_gap(model_dir, opts.adaptador, texts, precision=p) for p in ("fp32", "nf4")]
         for gap in report["merge"]:
             diff = fmt_number(gap["max_abs_logit_diff"], 6)
@@ -84,9 +86,11 @@ def main() -> int:
         print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in types.items()))
     if opts.poda:
         from latamlab.data.loaders import load_corpus
+        from latamlab.data.subsets import stratified_subset
         from latamlab.deploy.prune import pruning_curve
 
-        curve = pruning_curve(model_dir, list(load_corpus()["test"]["texto"])[:opts.textos])
+        texts = [r["texto"] for r in stratified_subset(list(load_corpus()["test"]), opts.textos)]
+        curve = pruning_curve(model_dir, texts)
         for p in curve:
             print(f"poda {p['kind']} {fmt_number(100 * p['sparsity'], 0)} %: perplejidad "
                   f"{fmt_number(p['perplexity'], 1)}, un pase {fmt_number(1000 * p['forward_s'], 1)} ms")

@@ -11,13 +11,15 @@ def test_stratified_variants_take_turns_by_country():
     from latamlab.deploy.table import stratified_variants
 
     items = [{"id": f"{c}{i}", "pais": c} for c in "ABC" for i in range(3)]
-    assert [it["id"] for it in stratified_variants(5, items)] == ["A0", "B0", "C0", "A1", "B1"]
+    picked = stratified_variants(5, items)
+    assert sorted(it["pais"] for it in picked) in (list("AABBC"), list("AABCC"), list("ABBCC"))
+    assert picked == sorted(picked, key=items.index)  # en el orden del archivo
     from latamlab.data.loaders import load_variants
 
     countries = set(load_variants()["pais"])
     real = stratified_variants(len(countries) + 1)
-    assert {it["pais"] for it in real[:-1]} == countries  # una pregunta por país antes de repetir
-    assert real[-1]["pais"] == real[0]["pais"]
+    assert {it["pais"] for it in real} == countries  # una pregunta por país antes de repetir
+    assert len({it["id"] for it in real}) == len(countries) + 1
 
 
 def test_unknown_format_suggests_the_closest():

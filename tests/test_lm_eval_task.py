@@ -66,10 +66,14 @@ LIMIT = 8  # preguntas por tarea: pocas, para que la corrida del comando quepa e
 @pytest.fixture(scope="module")
 def cli_run(tiny_dir, tmp_path_factory):
     """Una sola corrida del comando ``lm_eval`` con las dos tareas en el modelo diminuto (para todas las pruebas)."""
+    from latamlab.data.loaders import load_variants
+    from latamlab.data.subsets import stratified_positions
     from latamlab.evaluation.harness import run_lm_eval_command
 
     tasks = ["variantes_latam_mc", "variantes_latam_gen"]
-    stdout, results, logged = run_lm_eval_command(tiny_dir, tasks, tmp_path_factory.mktemp("lm_eval"), limit=LIMIT)
+    # las mismas posiciones que `evaluate(limit=LIMIT)`: repartidas por país, no las primeras del banco
+    samples = stratified_positions(list(load_variants()), LIMIT)
+    stdout, results, logged = run_lm_eval_command(tiny_dir, tasks, tmp_path_factory.mktemp("lm_eval"), samples=samples)
     assert all(logged[t] for t in tasks), stdout
     return stdout, results, logged
 

@@ -4,6 +4,11 @@ TRL entrena con la pérdida solo en la respuesta cuando cada ejemplo trae ``prom
 usuario, con el sistema si lo hay) y ``completion`` (el turno del asistente): así la máscara cae
 exactamente sobre la respuesta y su token de fin de turno, sin tocar la plantilla de chat del modelo.
 Se enseña en el cuaderno 02.
+
+El prompt nombra el país del registro en un mensaje de sistema («La persona usuaria vive en Colombia.»): muchas
+preguntas no dicen de dónde es quien pregunta, pero la respuesta cita las leyes y las entidades de un país. El
+entrenamiento (`to_chat`), la generación (`latamlab.evaluation.generate`) y la máscara de la pérdida
+(`latamlab.train.mask`) arman el prompt con la misma función, `chat_prompt`, así que son idénticos.
 """
 
 from __future__ import annotations
@@ -14,24 +19,77 @@ from typing import Any, Iterable
 from latamlab.errors import ConfigError, DataError, DataProblem
 from latamlab.numbers import fmt_number
 
-__all__ = ["CHAT_FIELDS", "to_chat", "to_chat_dataset", "conversation_lengths", "TruncationReport",
+__all__ = ["CHAT_FIELDS", "COUNTRY_SENTENCE", "system_message", "chat_prompt", "to_chat", "to_chat_dataset", "conversation_lengths", "TruncationReport",
            "truncation_report"]
 
 #: Campos de un registro que forman la conversación: (pregunta del usuario, respuesta del asistente).
 CHAT_FIELDS = ("instruccion", "respuesta")
 
+#: La oración del mensaje de sistema que dice dónde vive quien pregunta (``{pais}``: el nombre en español).
+COUNTRY_SENTENCE = "La persona usuaria vive en {pais}."
+
+
+def system_message(country: str | None = None, system_prompt: str | None = None) -> str | None:
+    """El mensaje de sistema de una conversación: `system_prompt` (si lo das) y luego el país.
+
+    ``system_message("CO")`` → «La persona usuaria vive en Colombia.»; con ``system_prompt="Eres un asesor
+    financiero."`` → «Eres un asesor financiero. La persona usuaria vive en Colombia.».
+
+    Args:
+        country: código ISO del país (``"CO"``, también en minúsculas) o su nombre en español (``"Colombia"``),
+            como en el campo ``pais``; ``None`` o vacío si el registro no tiene país (el mensaje no nombra ninguno).
+        system_prompt: texto propio que va antes del país (la opción `system_prompt` de ``latamlab entrenar``).
+
+    Returns:
+        El mensaje, o ``None`` si no hay país ni `system_prompt` (entonces la conversación no lleva turno de sistema).
+
+    Raises:
+        ValueError: si `country` no es un país de `latamlab.data.schemas.PAISES` (ni código ni nombre).
+    """
+    from latamlab.data.schemas import PAISES
+
+    parts = [system_prompt.strip()] if system_prompt and system_prompt.strip() else []
+    if isinstance(country, str) and country.strip():
+        code = country.strip().upper()
+        names = {name.casefold(): name for name in PAISES.values()}
+        name = PAISES.get(code) or names.get(country.strip().casefold())
+        if name is None:
+            raise ValueError(f"`pais`={country!r} no es un país del curso: usa un código ISO como "
+                             f"{', '.join(list(PAISES)[:4])}… o su nombre en español.")
+        parts.append(COUNTRY_SENTENCE.format(pais=name))
+    elif country is not None and not isinstance(country, str):
+        raise ValueError(f"`pais` debe ser un texto (código ISO o nombre del país); recibí {country!r}.")
+    return " ".join(parts) or None
+
+
+def chat_prompt(question: str, country: str | None = None,
+                system_prompt: str | None = None) -> list[dict[str, str]]:
+    """Los mensajes del prompt: el de sistema (de :func:`system_message`, si hay) y la pregunta del usuario.
+
+    Es lo que ven por igual el entrenamiento, la generación y la máscara de la pérdida.
+
+    Raises:
+        ValueError: si `country` no es un país del curso.
+    """
+    system = system_message(country, system_prompt)
+    return ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": question}]
+
 
 def to_chat(record: dict[str, Any], system_prompt: str | None = None,
             source: str = "los datos") -> dict[str, list[dict[str, str]]]:
-    """Convierte un registro ``{instruccion, respuesta}`` en ``{prompt: [...], completion: [...]}``.
+    """Convierte un registro ``{instruccion, respuesta, pais}`` en ``{prompt: [...], completion: [...]}``.
+
+    El prompt es el de :func:`chat_prompt`: si el registro tiene ``pais``, un mensaje de sistema lo nombra
+    («La persona usuaria vive en Colombia.»), después de `system_prompt` si lo das. Un registro sin ``pais`` (o
+    con ``pais`` vacío) no nombra ningún país: solo lleva turno de sistema si das `system_prompt`.
 
     Args:
         record: un registro de finanzas o de consumo (o cualquiera con los campos de `CHAT_FIELDS`).
-        system_prompt: mensaje de sistema opcional, en español, que va al inicio del prompt.
+        system_prompt: texto de sistema opcional, en español, que va al inicio del mensaje de sistema.
         source: de dónde viene el registro (un archivo o un nombre), para el mensaje de error.
 
     Raises:
-        DataError: si falta un campo de la conversación o está vacío.
+        DataError: si falta un campo de la conversación o está vacío, o si ``pais`` no es un país del curso.
     """
     for name in CHAT_FIELDS:
         value = record.get(name)
@@ -41,8 +99,12 @@ def to_chat(record: dict[str, Any], system_prompt: str | None = None,
             raise DataError(DataProblem(
                 path=source, line=None, what=f"{where} {detail} el campo `{name}` (trae: {', '.join(record) or 'nada'})",
                 fix=f"cada ejemplo de chat necesita {' y '.join(f'`{n}`' for n in CHAT_FIELDS)}."))
-    prompt = [{"role": "system", "content": system_prompt}] if system_prompt else []
-    prompt.append({"role": "user", "content": record["instruccion"]})
+    try:
+        prompt = chat_prompt(record["instruccion"], record.get("pais"), system_prompt)
+    except ValueError as error:
+        where = f"el registro {record['id']}" if "id" in record else "un registro"
+        raise DataError(DataProblem(path=source, line=None, what=f"{where}: {error}",
+                                    fix="corrige el campo `pais` o quítalo si el ejemplo no es de un país.")) from None
     return {"prompt": prompt, "completion": [{"role": "assistant", "content": record["respuesta"]}]}
 
 

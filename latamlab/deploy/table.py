@@ -24,7 +24,7 @@ import torch
 from latamlab.errors import ConfigError, SetupError
 from latamlab.runtime.device import to_model_device
 
-__all__ = ["FORMATS", "CPU_FORMATS", "FORMAT_LABELS", "DeployRow", "round_robin", "stratified_variants", "load_format",
+__all__ = ["FORMATS", "CPU_FORMATS", "FORMAT_LABELS", "DeployRow", "stratified_variants", "load_format",
            "measure_format", "deployment_table", "format_deployment_table"]
 
 FORMATS = ("fp32", "bf16", "int8", "nf4", "torchao-int8", "gguf-f16", "gguf-q8_0", "gguf-q4_k_m")
@@ -64,24 +64,15 @@ def _check_format(fmt: str) -> str:
     return fmt
 
 
-def round_robin(items: Sequence[dict], n: int, key: str) -> list[dict]:
-    """`n` elementos de `items` repartidos por `key` (uno de cada grupo por turno, en el orden del archivo)."""
-    groups: dict[Any, list[dict]] = {}
-    for item in items:
-        groups.setdefault(item[key], []).append(item)
-    picked: list[dict] = []
-    for turn in range(max((len(g) for g in groups.values()), default=0)):
-        picked += [group[turn] for group in groups.values() if turn < len(group)]
-    return picked[:n]
-
-
 def stratified_variants(n: int, items: Sequence[dict] | None = None) -> list[dict]:
-    """`n` preguntas del banco de variantes repartidas por país (:func:`round_robin` por ``pais``)."""
+    """`n` preguntas del banco de variantes repartidas por país (`latamlab.data.subsets.stratified_subset`)."""
+    from latamlab.data.subsets import stratified_subset
+
     if items is None:
         from latamlab.data.loaders import load_variants
 
         items = list(load_variants())
-    return round_robin(items, n, "pais")
+    return stratified_subset(items, n)
 
 
 def _rss_mb() -> float:
@@ -284,8 +275,8 @@ def deployment_table(model_dir: str | Path | None = None, formats: Sequence[str]
     Args:
         model_dir: carpeta del modelo (fusionado) en 16/32 bits; ``None`` = el modelo del modo cpu.
         formats: formatos de :data:`FORMATS`.
-        n_texts: oraciones de prueba del corpus para la perplejidad.
-        n_finance: preguntas de referencia de finanzas (F1 de *tokens*), repartidas por tema.
+        n_texts: oraciones de prueba del corpus para la perplejidad, repartidas por país.
+        n_finance: preguntas de referencia de finanzas (F1 de *tokens*), repartidas por país.
         n_variants: preguntas del banco de variantes, repartidas por país (:func:`stratified_variants`).
         work_dir: carpeta de los GGUF convertidos (se reutilizan); ``None`` = una carpeta temporal.
         isolate: mide cada formato en un proceso propio (unos segundos más por fila). Sin aislar, la memoria no
@@ -296,14 +287,15 @@ def deployment_table(model_dir: str | Path | None = None, formats: Sequence[str]
         Una :class:`DeployRow` por formato, en el orden de `formats`.
     """
     from latamlab.data.loaders import load_corpus
+    from latamlab.data.subsets import stratified_subset
     from latamlab.evaluation.finance import load_finance_split
     from latamlab.models.offline import local_model_path
 
     for fmt in formats:
         _check_format(fmt)
     model_dir = Path(model_dir) if model_dir is not None else local_model_path("smollm2-135m-instruct")
-    texts = list(load_corpus()["test"]["texto"])[:n_texts]
-    finance = round_robin(load_finance_split("referencia"), n_finance, "tema")  # no solo el primer tema
+    texts = [r["texto"] for r in stratified_subset(list(load_corpus()["test"]), n_texts)]
+    finance = stratified_subset(load_finance_split("referencia"), n_finance)  # no solo el primer país
     variants = stratified_variants(n_variants) if n_variants else []
     with tempfile.TemporaryDirectory(prefix="latamlab-despliegue-") as tmp:
         folder = Path(work_dir) if work_dir is not None else Path(tmp)

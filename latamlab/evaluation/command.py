@@ -37,7 +37,7 @@ class EvaluateConfig(Config):
     model: str | None = _f(None, "nombre del catálogo, id del hub o carpeta local; si no lo das, el del modo")
     adapter: Path | None = _f(None, "carpeta de un adaptador LoRA entrenado sobre ese modelo")
     task: Task = _f("all", "tarea: perplexity, finance, variants o all (las tres)")
-    limit: int | None = _f(None, "usa solo los primeros N textos o preguntas de cada tarea")
+    limit: int | None = _f(None, "usa solo N textos o preguntas de cada tarea, repartidos por país")
     output: Path | None = _f(None, "archivo JSON donde se guardan todas las cifras con sus intervalos")
     mode: Mode | None = _f(None, "modo del curso (gpu, cpu, diminuto); si no lo das, LATAMLAB_MODO")
     precision: Precision = _f("fp32", "precisión de los pesos: fp32, bf16, fp16, int8, nf4 o fp4")
@@ -61,7 +61,10 @@ class EvaluateConfig(Config):
 
 
 def _take(items: list, limit: int | None, what: str) -> list:
-    items = items[:limit] if limit else items
+    """Todos los `items`, o `limit` repartidos por país (`latamlab.data.subsets.stratified_subset`)."""
+    from latamlab.data.subsets import stratified_subset
+
+    items = stratified_subset(items, limit) if limit else items
     if not items:
         raise ConfigError(f"El conjunto de evaluación de {what} está vacío: revisa los datos (LATAMLAB_DATOS) "
                           "o `limit`.")
@@ -77,7 +80,7 @@ def _perplexity(model, tokenizer, config: EvaluateConfig) -> dict[str, Any]:
     from latamlab.evaluation.bootstrap import MetricSummary
     from latamlab.evaluation.perplexity import perplexity_report
 
-    texts = _take(list(load_corpus()["test"]["texto"]), config.limit, "perplejidad (corpus de prueba)")
+    texts = [r["texto"] for r in _take(list(load_corpus()["test"]), config.limit, "perplejidad (corpus de prueba)")]
     report = perplexity_report(model, tokenizer, texts, batch_size=config.batch_size)
     metrics = [MetricSummary(name, *bounds, n=len(texts)) for name, bounds in report.intervals().items()]
     return {"texts": len(texts), "tokens": report.tokens, "bytes": report.bytes, "nll": report.nll,
@@ -96,9 +99,13 @@ def _finance(model, tokenizer, config: EvaluateConfig, items: list) -> dict[str,
 
 
 def _variants(model, tokenizer, config: EvaluateConfig) -> dict[str, Any]:
+    from latamlab.data.loaders import load_variants
+    from latamlab.data.subsets import stratified_positions
     from latamlab.evaluation.harness import CHANCE, MC_TASK, breakdown, item_rows, run_harness
 
-    out = run_harness(model, tokenizer, [MC_TASK], limit=config.limit, batch_size=config.batch_size)
+    # el banco viene ordenado por país: `limit` toma preguntas por turnos entre países, no las primeras
+    samples = None if config.limit is None else stratified_positions(list(load_variants()), config.limit)
+    out = run_harness(model, tokenizer, [MC_TASK], samples=samples, batch_size=config.batch_size)
     rows = item_rows(out["samples"][MC_TASK])
     results = out["results"][MC_TASK]
     by_country, by_category = breakdown(rows, "pais"), breakdown(rows, "categoria")

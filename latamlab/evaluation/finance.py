@@ -77,6 +77,7 @@ def finance_rows(model, tokenizer, items: Sequence[Mapping[str, Any]], *, max_ne
         model, tokenizer: el modelo (con o sin adaptador) y su tokenizador con plantilla de chat.
         items: preguntas de :func:`load_finance_split`.
         max_new_tokens, batch_size, system_prompt: como en `latamlab.evaluation.generate.generate_answers`.
+            El prompt de cada pregunta nombra su país (``pais``) en el mensaje de sistema, como en el entrenamiento.
 
     Returns:
         Filas con ``id``, ``pais``, ``tema``, ``vistos`` (:func:`seen_label`), ``pregunta``, ``respuesta``
@@ -93,7 +94,8 @@ def finance_rows(model, tokenizer, items: Sequence[Mapping[str, Any]], *, max_ne
         raise ConfigError(f"El tokenizador de {getattr(tokenizer, 'name_or_path', 'este modelo')} no tiene plantilla "
                           "de chat (`chat_template`) y la tarea de finanzas responde en formato de chat: usa un "
                           "modelo -Instruct o las tareas perplexity y variants.")
-    answers = generate_answers(model, tokenizer, [it["pregunta"] for it in items], max_new_tokens=max_new_tokens,
+    answers = generate_answers(model, tokenizer, [it["pregunta"] for it in items],
+                               countries=[it.get("pais") for it in items], max_new_tokens=max_new_tokens,
                                batch_size=batch_size, system_prompt=system_prompt)
     scores = best_scores(answers, [it["respuestas"] for it in items])
     return [{"id": it["id"], "pais": it["pais"], "tema": it["tema"], "vistos": seen_label(it.get("seen_in_train")),

@@ -6,6 +6,9 @@ Un modelo pequeño con decodificación voraz suele copiar la pregunta o entrar e
 cuota…»); la penalización por repetición (*repetition penalty*) de transformers baja la probabilidad de los
 tokens ya escritos, pregunta incluida. Medido en el modelo del modo cpu, 16 preguntas de prueba de finanzas:
 sin penalización, copiar la pregunta le daba a la base más F1 de tokens que responder.
+
+El prompt de cada pregunta es el del entrenamiento (`latamlab.data.chat.chat_prompt`): con `countries`, el
+mensaje de sistema nombra el país de cada pregunta, como en los datos de entrenamiento.
 """
 
 from __future__ import annotations
@@ -14,17 +17,43 @@ from typing import Sequence
 
 import torch
 
-from latamlab.data.chat import to_chat
+from latamlab.data.chat import chat_prompt
 from latamlab.errors import ConfigError
 from latamlab.runtime.device import model_device
 from latamlab.runtime.notebook import progress
 
-__all__ = ["generate_answers"]
+__all__ = ["generation_prompts", "generate_answers"]
+
+
+def generation_prompts(tokenizer, questions: Sequence[str], *, countries: Sequence[str | None] | None = None,
+                       system_prompt: str | None = None) -> list[str]:
+    """El texto que recibe el modelo para cada pregunta: la plantilla de chat con el prompt del entrenamiento.
+
+    Args:
+        tokenizer: tokenizador con plantilla de chat.
+        questions: preguntas del usuario (el campo ``instruccion`` o ``pregunta``).
+        countries: el país de cada pregunta (código ISO, p. ej., ``"CO"``, o ``None`` si no tiene), en el orden
+            de `questions`; ``None`` = ninguna nombra país.
+        system_prompt: texto de sistema opcional (el mismo que en el entrenamiento).
+
+    Raises:
+        ConfigError: si `countries` no tiene un país por pregunta o trae un país que no es del curso.
+    """
+    questions = list(questions)
+    countries = [None] * len(questions) if countries is None else list(countries)
+    if len(countries) != len(questions):
+        raise ConfigError(f"`countries` debe traer un país por pregunta: {len(countries)} países para "
+                          f"{len(questions)} preguntas.")
+    try:
+        messages = [chat_prompt(q, c, system_prompt) for q, c in zip(questions, countries)]
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    return [tokenizer.apply_chat_template(m, tokenize=False, add_generation_prompt=True) for m in messages]
 
 
 @torch.no_grad()
-def generate_answers(model, tokenizer, questions: Sequence[str], *, max_new_tokens: int = 64,
-                     batch_size: int = 8, system_prompt: str | None = None,
+def generate_answers(model, tokenizer, questions: Sequence[str], *, countries: Sequence[str | None] | None = None,
+                     max_new_tokens: int = 64, batch_size: int = 8, system_prompt: str | None = None,
                      repetition_penalty: float = 1.3) -> list[str]:
     """La respuesta del asistente a cada pregunta, con la plantilla de chat del modelo.
 
@@ -35,6 +64,8 @@ def generate_answers(model, tokenizer, questions: Sequence[str], *, max_new_toke
         model: modelo causal, con o sin adaptador (un `PeftModel` usa su adaptador activo).
         tokenizer: su tokenizador, con plantilla de chat y `pad_token`.
         questions: preguntas del usuario.
+        countries: el país de cada pregunta (``"CO"``…, o ``None``), para que el prompt nombre el país como en
+            el entrenamiento; p. ej., ``prueba["pais"]``. ``None`` = sin país (ver `generation_prompts`).
         max_new_tokens: tokens máximos de cada respuesta.
         batch_size: preguntas por lote.
         system_prompt: mensaje de sistema opcional (el mismo que en el entrenamiento).
@@ -44,7 +75,8 @@ def generate_answers(model, tokenizer, questions: Sequence[str], *, max_new_toke
         Las respuestas, sin la pregunta ni los tokens especiales, en el orden de `questions`.
 
     Raises:
-        ConfigError: si `questions` está vacío o `max_new_tokens` / `batch_size` no son enteros positivos.
+        ConfigError: si `questions` está vacío, `max_new_tokens` / `batch_size` no son enteros positivos o
+            `countries` no trae un país del curso por pregunta.
     """
     questions = list(questions)
     if not questions:
@@ -54,8 +86,7 @@ def generate_answers(model, tokenizer, questions: Sequence[str], *, max_new_toke
             raise ConfigError(f"`{name}` debe ser un entero ≥ 1; recibí {value!r}.")
     if repetition_penalty < 1:
         raise ConfigError(f"`repetition_penalty` debe ser ≥ 1 (1 = sin penalización); recibí {repetition_penalty}.")
-    prompts = [tokenizer.apply_chat_template(to_chat({"instruccion": q, "respuesta": "-"}, system_prompt)["prompt"],
-                                             tokenize=False, add_generation_prompt=True) for q in questions]
+    prompts = generation_prompts(tokenizer, questions, countries=countries, system_prompt=system_prompt)
     side, tokenizer.padding_side = tokenizer.padding_side, "left"
     was_training = model.training
     model.eval()

@@ -71,9 +71,9 @@ class TrainConfig(Config):
     seed: int = _f(0, "semilla")
     output_dir: Path = _f(Path("salidas/entrenamiento"), "carpeta de los puntos de control, el registro y el adaptador")
     dataset: str = _f("finanzas", "finanzas, consumo o la carpeta de un conjunto con train.jsonl y validation.jsonl")
-    max_train_examples: int | None = _f(None, "usa solo los primeros N ejemplos de entrenamiento")
-    max_eval_examples: int | None = _f(None, "usa solo los primeros N ejemplos de validación")
-    system_prompt: str | None = _f(None, "mensaje de sistema que se antepone a cada conversación")
+    max_train_examples: int | None = _f(None, "usa solo N ejemplos de entrenamiento, repartidos por país")
+    max_eval_examples: int | None = _f(None, "usa solo N ejemplos de validación, repartidos por país")
+    system_prompt: str | None = _f(None, "texto de sistema que va antes del país en cada conversación")
     fast_loss: bool = _f(True, "capa de salida solo en los tokens de la respuesta (misma pérdida, menos cálculo); "
                                "no = la pérdida de TRL, con sus métricas de entropía y exactitud")
     group_by_length: bool = _f(True, "arma lotes de ejemplos de largo parecido: menos relleno, mismos datos")

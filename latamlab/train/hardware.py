@@ -73,6 +73,10 @@ def check_writable(output_dir: Path) -> None:
 def load_chat_splits(config: TrainConfig):
     """Entrenamiento y validación del conjunto de `config.dataset`, como conversaciones prompt–completion.
 
+    Cada prompt nombra el país del registro en el mensaje de sistema (`latamlab.data.chat.to_chat`).
+    `config.max_train_examples` y `config.max_eval_examples` toman ejemplos repartidos por país
+    (`latamlab.data.subsets.stratified_subset`, semilla 0), no las primeras filas del archivo.
+
     Returns:
         ``(train, validation)`` como ``datasets.Dataset`` con ``prompt`` y ``completion``.
 
@@ -84,6 +88,7 @@ def load_chat_splits(config: TrainConfig):
     from latamlab.data.chat import to_chat_dataset
     from latamlab.data.jsonl import read_jsonl
     from latamlab.data.loaders import load_consumer, load_finance
+    from latamlab.data.subsets import stratified_subset
 
     if config.dataset in ("finanzas", "consumo"):
         splits = (load_finance if config.dataset == "finanzas" else load_consumer)()
@@ -102,6 +107,6 @@ def load_chat_splits(config: TrainConfig):
     out = {}
     for name, ds in raw.items():
         if limits[name] is not None:
-            ds = ds.select(range(min(limits[name], len(ds))))
+            ds = stratified_subset(ds, limits[name])
         out[name] = to_chat_dataset(ds, config.system_prompt, source=sources[name])
     return out["train"], out.get("validation")
