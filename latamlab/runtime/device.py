@@ -3,7 +3,7 @@
 Una sola variable, ``LATAMLAB_MODO``, elige el modo (y con él el modelo por defecto y el dispositivo):
 
 - ``gpu``: un modelo real del hub que cabe en una T4 gratuita; calcula en la GPU.
-- ``cpu``: SmolLM2-135M-Instruct, que viene en un paquete de PyPI y funciona sin internet; calcula en la
+- ``cpu``: Gemma 3 270M, que viene en paquetes de PyPI y funciona sin internet; calcula en la
   CPU **aunque haya GPU** (el modo ``cpu`` significa CPU).
 - ``diminuto``: modelos diminutos construidos aquí en segundos (para pruebas); también en la CPU.
 
