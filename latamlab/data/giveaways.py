@@ -157,9 +157,10 @@ def _share(words: set[str], stem: list[str]) -> float:
 
 
 def number_leak(item: dict[str, Any]) -> str | None:
-    """Motivo, si la clave es la única opción en plural (un verbo suelto en «-n») y el enunciado pide plural; si
-    no, ``None``."""
-    plural = [i for i, o in enumerate(item["opciones"]) if _PLURAL_VERB.fullmatch(normalize(o, keep_accents=True))]
+    """Motivo, si la clave es la única opción en plural (una o dos palabras con un verbo en «-n»: «tienen», «se
+    portaron») y el enunciado pide plural; si no, ``None``."""
+    plural = [i for i, o in enumerate(item["opciones"])
+              if len(words := _words(o)) <= 2 and any(_PLURAL_VERB.fullmatch(w) for w in words)]
     if plural != [item["respuesta"]] or not _PLURAL_CUE.search(normalize(item["pregunta"], keep_accents=True)):
         return None
     return (f"{item['id']}: la clave {item['opciones'][item['respuesta']]!r} es la única opción en plural y el "
