@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from latamlab.data.baselines import other_country_accuracy, other_country_options
-from latamlab.data.giveaways import dead_filler, giveaway_issues, vosotros_form
+from latamlab.data.giveaways import (accepted_in_stem, answer_in_stem, dead_filler, giveaway_issues, leak_report,
+                                     number_leak, stock_distractors, vosotros_form)
+from latamlab.data.jsonl import read_jsonl
+from latamlab.data.loaders import data_root
 from latamlab.data.private import is_private, split_private
 from latamlab.errors import ConfigError
 
@@ -26,6 +29,7 @@ def test_vosotros_form(option, grammar, found):
 @pytest.mark.parametrize(("option", "found"), [
     ("vusted", "vusted"), ("Vuestra merced", "vuestra merced"), ("morango", "morango"), ("chimarrão", "chimarrão"),
     ("sumercé", None), ("frutilla", None), ("niño", None), ("pytã", None),
+    ("abacate", "abacate"), ("Avocado", "avocado"), ("ônibus", "ônibus"), ("palta", None), ("aguacate", None),
 ])
 def test_dead_filler(option, found):
     assert dead_filler(option) == found
@@ -88,3 +92,54 @@ def test_private_split_is_stable_and_close_to_the_fraction():
 def test_private_split_rejects_bad_arguments(salt, fraction, word):
     with pytest.raises(ConfigError, match=word):
         is_private("var-mx-001", salt, fraction)
+
+
+def _mc(pregunta: str, opciones: list[str], respuesta: int = 0, aceptadas=(), id_: str = "var-xx-001") -> dict:
+    return {"id": id_, "pregunta": pregunta, "opciones": opciones, "respuesta": respuesta,
+            "respuestas_aceptadas": [opciones[respuesta], *aceptadas]}
+
+
+def test_number_leak_flags_the_only_plural_key():
+    bad = _mc("Una abuela llama a sus nietos: «¡___ a la mesa!» (venir)", ["Vengan", "Venga", "Ven", "Vení"])
+    assert number_leak(bad).startswith("var-xx-001: la clave 'Vengan' es la única opción en plural")
+    # Otra opción en plural, o un enunciado sin plural: ya no se acierta por concordancia.
+    assert number_leak(_mc(bad["pregunta"], ["Vengan", "Venga", "Vinieron", "Vení"])) is None
+    assert number_leak(_mc("Un hombre llama a su amigo: «¡___!» (venir)", bad["opciones"])) is None
+    assert number_leak(_mc("¿Qué son las tantawawas de Todos Santos?", ["muñecos de pan", "velas", "máscaras", "coronas"])) is None
+
+
+def test_answer_in_stem_compares_the_key_with_the_distractors():
+    bad = _mc("Con voseo, ¿qué pronombre completa «es para ___»?", ["vos", "ti", "te", "usted"])
+    assert answer_in_stem(bad).startswith("var-xx-001: las palabras de la clave 'vos' ya están en el enunciado")
+    assert answer_in_stem(_mc("Entre amigos, ¿qué pronombre completa «es para ___»?", bad["opciones"])) is None
+    # «Carmen» está en todas las opciones: no es una palabra propia de la clave.
+    same = _mc("¿Cómo se menciona a una amiga llamada Carmen?", ["la Carmen", "doña Carmen", "señora Carmen", "mi Carmen"])
+    assert answer_in_stem(same) is None
+
+
+def test_accepted_in_stem_finds_the_stem_word_with_other_gender_or_accent():
+    assert accepted_in_stem(_mc("¿Qué significa «shuco»?", ["sucio", "flaco", "cansado", "enojado"], aceptadas=["shuca"]))
+    assert accepted_in_stem(_mc("¿Qué es el «jopara»?", ["mezcla", "x", "y", "z"], aceptadas=["jopará"]))
+    # La clave misma no cuenta (eso es `answer_in_stem`), ni palabras sueltas en otro orden («más nada»).
+    assert accepted_in_stem(_mc("¿Cómo dice «no quiero nada más»?", ["No quiero más nada", "x", "y", "z"],
+                                aceptadas=["más nada"])) is None
+    assert accepted_in_stem(_mc("¿Qué significa «shuco»?", ["sucio", "flaco", "cansado", "enojado"],
+                                aceptadas=["sucia", "mugroso"])) is None
+
+
+def test_stock_distractor_needs_many_items_and_almost_never_the_key():
+    # La clave rota entre tú, vos y usted; «sumercé» es distractor en los 10 ítems y nunca la clave.
+    items = [_mc("¿?", ["tú", "sumercé", "vos", "usted"], (0, 2, 3)[n % 3], id_=f"var-xx-{n:03d}") for n in range(10)]
+    assert stock_distractors(items) == {"sumercé": [f"var-xx-{n:03d}" for n in range(10)]}
+    assert stock_distractors(items[:9]) == {}  # en 9 ítems todavía no es un comodín
+    # Si también es la clave de 2 ítems (2 de 12 apariciones, más del 10 %), compite de verdad.
+    keys = [_mc("¿?", ["sumercé", "tú", "vos", "usted"], id_=f"var-co-{n:03d}") for n in range(2)]
+    assert stock_distractors(items + keys[:1]) != {} and stock_distractors(items + keys) == {}
+    report = leak_report(items, excused={})
+    assert len(report["comodin"]) == 10 and report["comodin"][0].startswith("var-xx-000: el distractor 'sumercé'")
+    assert leak_report(items, excused={("comodin", "var-xx-000"): "prueba"})["comodin"][0].startswith("var-xx-001")
+
+
+def test_committed_variants_have_no_unexcused_giveaways():
+    items = [r.data for r in read_jsonl(data_root() / "variantes" / "variantes.jsonl")]
+    assert leak_report(items) == {name: [] for name in leak_report([])}

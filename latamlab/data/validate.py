@@ -3,7 +3,8 @@
 Revisa codificación, NFC, esquema, divisiones presentes, ids repetidos, duplicados exactos y
 casi duplicados, fugas entre divisiones, balance de posiciones de las respuestas, la línea
 base «elige la opción más larga», los distractores de variantes que delatan la respuesta (formas
-de vosotros y rellenos, ver ``latamlab.data.giveaways``) y los tamaños mínimos. Se enseña en el
+de vosotros y rellenos, ver ``latamlab.data.giveaways``), cuenta las demás pistas de variantes
+(``leak_report``) y revisa los tamaños mínimos. Se enseña en el
 capítulo de datos.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from latamlab.data.baselines import longest_option_accuracy, other_country_accuracy
 from latamlab.data.dedup import cross_pairs, near_duplicate_pairs, pair_kind
+from latamlab.data.giveaways import leak_counts, leak_report
 from latamlab.errors import DataProblem
 from latamlab.numbers import fmt_number
 from latamlab.data.jsonl import Record, scan_jsonl
@@ -185,7 +187,8 @@ def _check_variantes(files: Loaded, problems: list[DataProblem]) -> list[str]:
     shares = "/".join(str(positions[p]) for p in range(4))
     return [f"variantes: {len(items)} ítems, {len(countries)} países, posiciones A/B/C/D {shares}, "
             f"línea base «opción más larga» {_pct(baseline)}, «descarta la opción de otro país» "
-            f"{_pct(other_country_accuracy(items))}"]
+            f"{_pct(other_country_accuracy(items))}",
+            f"variantes, ítems con pistas que delatan la respuesta: {leak_counts(leak_report(items))}"]
 
 
 def _check_corpus(files: Loaded, problems: list[DataProblem]) -> list[str]:
