@@ -17,7 +17,7 @@ from latamlab.train.mask import IGNORE_INDEX, loss_mask  # noqa: E402
 RECORDS = load_finance()["train"].select(range(3))
 
 
-@pytest.fixture(scope="module", params=["diminuto-llama", "smollm2-135m-instruct"])
+@pytest.fixture(scope="module", params=["diminuto-llama", "smollm2-135m-instruct", "gemma-3-270m"])
 def tokenizer(request):
     from latamlab.models.load import load_tokenizer
 

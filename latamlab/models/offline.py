@@ -221,9 +221,12 @@ def _convert_gguf(card: ModelCard, dest: Path) -> None:
         bar.set_postfix_str(steps[0])
         tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
         if card.chat_template:  # el GGUF no trae plantilla de chat: la del curso (latamlab.models.templates)
-            from latamlab.models.templates import TEMPLATES
+            from latamlab.models.templates import STOP_TOKENS, TEMPLATES
 
             tokenizer.chat_template = TEMPLATES[card.chat_template]
+            # El fin de turno de la plantilla hace de fin de texto, como <|im_end|> en ChatML: el colador corta ahí
+            # las etiquetas y el cuaderno 02 lo muestra como el último token con pérdida.
+            tokenizer.eos_token = STOP_TOKENS[card.chat_template][0]
         gguf_model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32)
         bar.update()
         bar.set_postfix_str(steps[1])
