@@ -149,3 +149,15 @@ def test_every_catalog_template_exists_and_says_where_the_model_turn_ends():
     assert named and named <= set(TEMPLATES) and set(TEMPLATES) == set(STOP_TOKENS)
     for name, stops in STOP_TOKENS.items():  # el token de cierre es el que la plantilla escribe tras la respuesta
         assert all(f"{{% generation %}}{{{{ message['content'] | trim }}}}{stop}" in TEMPLATES[name] for stop in stops)
+
+
+def test_a_yaml_naming_a_model_the_catalog_lacks_is_one_spanish_line_before_anything_is_written(tmp_path):
+    import subprocess
+
+    config = tmp_path / "mi_config.yaml"
+    config.write_text(f"model: gemma-3-27m\nmax_steps: 2\noutput_dir: {tmp_path / 'salida'}\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "latamlab", "entrenar", str(config)], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode != 0
+    assert "¿Quisiste decir gemma-3-270m?" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "salida").exists()
