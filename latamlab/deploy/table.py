@@ -289,11 +289,12 @@ def deployment_table(model_dir: str | Path | None = None, formats: Sequence[str]
     from latamlab.data.loaders import load_corpus
     from latamlab.data.subsets import stratified_subset
     from latamlab.evaluation.finance import load_finance_split
+    from latamlab.models.catalog import default_model_name
     from latamlab.models.offline import local_model_path
 
     for fmt in formats:
         _check_format(fmt)
-    model_dir = Path(model_dir) if model_dir is not None else local_model_path("smollm2-135m-instruct")
+    model_dir = Path(model_dir) if model_dir is not None else local_model_path(default_model_name("cpu"))
     texts = [r["texto"] for r in stratified_subset(list(load_corpus()["test"]), n_texts)]
     finance = stratified_subset(load_finance_split("referencia"), n_finance)  # no solo el primer país
     variants = stratified_variants(n_variants) if n_variants else []

