@@ -201,3 +201,30 @@ def test_harness_and_command_take_chosen_samples_instead_of_limit(tiny, tmp_path
     assert "--limit" not in command
     with pytest.raises(ConfigError, match="no los dos"):
         run_harness(*tiny, [MC_TASK], limit=2, samples=chosen)
+
+
+def test_reading_the_shared_start_once_changes_no_score(tiny):
+    """`choice_logprobs` lee una vez el comienzo común (letras: una pasada; textos: caché + lote) y da lo mismo que
+    una pasada por opción, también con un adaptador LoRA de peft y opciones que comparten sus primeras palabras."""
+    from peft import LoraConfig, get_peft_model
+
+    from latamlab.evaluation.choice import continuation_logprob
+
+    model, tokenizer = tiny
+    context = "Pregunta: ¿Qué entidad supervisa los bancos en Colombia?\nRespuesta:"
+    options = (["A", "B", "C", "D"], ["la Superintendencia Financiera", "la Superintendencia de Industria",
+                                      "el Banco de la República", "la DIAN"],
+               ["la Superintendencia Financiera", "la Superintendencia de Industria y Comercio"])  # comparten 2 palabras
+
+    def check(m) -> None:
+        for choices in options:
+            one_by_one = [continuation_logprob(m, tokenizer, context, " " + c)[0] for c in choices]
+            assert choice_logprobs(m, tokenizer, context, choices) == pytest.approx(one_by_one, abs=1e-4)
+
+    check(model)
+    torch.manual_seed(0)
+    wrapped = get_peft_model(model, LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+    try:
+        check(wrapped)
+    finally:
+        wrapped.unload()  # el modelo del módulo vuelve a ser la base

@@ -41,6 +41,30 @@ def _file_type(path) -> int:
     return int(field.parts[field.data[0]][0])
 
 
+def test_tensor_types_reads_the_header_like_gguf_reader(tmp_path):
+    """La lectura rápida de la cabecera cuenta lo mismo que ``gguf.GGUFReader`` (con SmolLM2: el de Gemma tarda
+    ≈ 30 s en ``GGUFReader``; el 06 imprime sus cuentas)."""
+    from collections import Counter
+
+    from gguf import GGUFReader
+
+    from latamlab.deploy.gguf import tensor_types
+    from latamlab.errors import ConfigError
+    from latamlab.models.catalog import get_card
+    from latamlab.models.offline import gguf_path
+
+    try:
+        path = gguf_path(get_card("smollm2-135m-instruct"))
+    except ConfigError as err:
+        pytest.skip(f"SmolLM2 no está instalado aquí: {err}")
+    expected = Counter(t.tensor_type.name for t in GGUFReader(str(path)).tensors)
+    assert tensor_types(path) == dict(expected.most_common())
+    assert len(expected) > 1
+    (tmp_path / "no.gguf").write_bytes(b"PK\x03\x04")
+    with pytest.raises(ConfigError, match="no es un archivo GGUF"):
+        tensor_types(tmp_path / "no.gguf")
+
+
 def test_convert_rejects_q4_k_m_and_suggests_quantize(tmp_path):
     from latamlab.deploy.gguf import convert_to_gguf
     from latamlab.errors import ConfigError
