@@ -60,7 +60,7 @@ lab: preparar
 	$(BIN)/jupyter lab --no-browser --ip=$(IP) --port=$(PORT) --ServerApp.root_dir=notebooks $(ROOT_FLAG)
 
 test: install-test preparar
-	LATAMLAB_MODO=$${LATAMLAB_MODO:-cpu} HF_HUB_OFFLINE=1 $(BIN)/pytest -n $(JOBS) --dist loadscope --durations=40 --nbval-lax --nbval-current-env \
+	LATAMLAB_MODO=$${LATAMLAB_MODO:-cpu} HF_HUB_OFFLINE=1 $(BIN)/pytest -n $(JOBS) --dist loadscope --durations=0 --durations-min=8 --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with notebooks/sanitize.cfg tests notebooks
 
 test-rapido: install-test preparar
