@@ -36,6 +36,9 @@ def test_committed_outputs_are_clean(path):
         assert not [o for o in cell.outputs if o.get("output_type") == "error"]
         assert not [o for o in cell.outputs if o.get("name") == "stderr"], f"salida en stderr en: {cell.source[:60]}"
         assert set(cell.metadata) <= {"tags"}
+        # Las directivas de nbval van en las etiquetas de la celda (scripts/etiquetas_nbval.py), no en el código que
+        # lee el estudiante.
+        assert "NBVAL" not in cell.source, f"directiva de nbval en el código de: {cell.source[:60]}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
