@@ -122,7 +122,9 @@ def inject_lora(model: nn.Module, target_modules: Iterable[str], r: int = 8, alp
 def count_trainable(model: nn.Module) -> tuple[int, int]:
     """Parámetros entrenables y totales de `model`, como `get_nb_trainable_parameters()` de peft.
 
-    Se enseña en el cuaderno 03.
+    Se enseña en el cuaderno 03. Suma ``numel()`` sin más: sirve para modelos sin cuantizar. En uno de 4 bits de
+    bitsandbytes cada ``uint8`` empaqueta dos pesos y el total se queda en la mitad para esas capas; peft
+    (`get_nb_trainable_parameters`) y transformers (`num_parameters`) corrigen el empaquetado.
 
     Returns:
         ``(trainable, total)``; el total incluye los parámetros de LoRA.
