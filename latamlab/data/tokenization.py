@@ -33,7 +33,7 @@ def train_bpe(texts: Iterable[str], vocab_size: int, special_tokens: Sequence[st
     Args:
         texts: textos de entrenamiento (p. ej., la división ``train`` de `latamlab.data.loaders.load_corpus`).
         vocab_size: tamaño del vocabulario final, contando los bytes y los *tokens* especiales. Si el corpus
-            no da para tantas fusiones, el vocabulario queda más chico.
+            no da para tantas fusiones, el vocabulario queda más pequeño.
         special_tokens: *tokens* que nunca se parten (fin de texto, marcas de la plantilla de chat…).
 
     Returns:

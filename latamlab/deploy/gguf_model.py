@@ -1,4 +1,4 @@
-"""Un GGUF de llama.cpp con la cara de un modelo de transformers, para medirlo con las mismas funciones (cuaderno 06).
+"""Un GGUF de llama.cpp con la interfaz de un modelo de transformers: se mide con las mismas funciones (cuaderno 06).
 
 `LlamaCppLM` responde a ``model(input_ids=…, attention_mask=…).logits`` y a ``model.generate(…)`` como un modelo
 causal de transformers, pero calcula con llama.cpp. Así la perplejidad (`latamlab.evaluation.perplexity`), la

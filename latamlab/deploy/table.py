@@ -4,9 +4,9 @@ Para cada formato (fp32, bf16, bitsandbytes int8 y nf4, torchao int8 de solo pes
 llama.cpp) se mide lo mismo, con el mismo código: tamaño en disco, memoria, tiempo de carga, *tokens* por segundo
 al leer el enunciado (*prompt*) y al generar (lote de 1), perplejidad (`perplexity_report`), F1 de *tokens* en
 finanzas (`finance_rows`) y exactitud en el banco de variantes (`score_variant_items`, fijada a lm-eval por una
-prueba). Los GGUF pasan por `latamlab.deploy.gguf_model.LlamaCppLM`, que les da la cara de un modelo de
-transformers. Un formato que no se puede medir aquí (llama.cpp sin compilar, torchao sin instalar) queda en la
-tabla con el motivo en vez de cifras.
+prueba). Los GGUF pasan por `latamlab.deploy.gguf_model.LlamaCppLM`, que los envuelve con la interfaz de un
+modelo de transformers. Un formato que no se puede medir aquí (llama.cpp sin compilar, torchao sin instalar)
+queda en la tabla con el motivo en vez de cifras.
 """
 
 from __future__ import annotations

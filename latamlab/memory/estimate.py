@@ -136,7 +136,7 @@ def _optimizer_bytes(optimizer: str, sizes: list[int], state_bytes: int) -> floa
     if optimizer in ("adamw", "paged_adamw_32bit"):
         per = 4 if optimizer == "paged_adamw_32bit" else state_bytes  # torch: los estados en el tipo del parámetro
         return sum(2 * n * per + 4 for n in sizes)  # + `step` (un escalar fp32)
-    small = sum(2 * 4 * n for n in sizes if n < 4096)  # bitsandbytes deja en 32 bits los tensores chicos
+    small = sum(2 * 4 * n for n in sizes if n < 4096)  # bitsandbytes deja en 32 bits los tensores pequeños
     big = sum(2 * n + 2 * 4 * -(-n // 256) for n in sizes if n >= 4096)
     return small + big
 
