@@ -165,7 +165,7 @@ def _suggest(lengths: list[int]) -> int:
 
 
 def truncation_report(lengths: Iterable[int], max_length: int) -> TruncationReport:
-    """Resume las longitudes tokenizadas frente a `max_length`.
+    """Resume los largos tokenizados frente a `max_length`.
 
     Raises:
         ConfigError: si todos los ejemplos pasan de `max_length` (dice cuántos y sugiere un valor).

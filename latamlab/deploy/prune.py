@@ -25,7 +25,7 @@ __all__ = ["prunable_linears", "prune_magnitude", "prune_2_4", "sparsity", "prun
 
 
 def prunable_linears(model: torch.nn.Module) -> list[tuple[str, torch.nn.Linear]]:
-    """Las capas lineales de los bloques del modelo (sin la cabeza de salida, atada a los *embeddings*)."""
+    """Las capas lineales de los bloques del modelo (sin la cabeza de salida, atada a las incrustaciones)."""
     output = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
     return [(name, m) for name, m in model.named_modules() if isinstance(m, torch.nn.Linear) and m is not output]
 

@@ -90,7 +90,7 @@ def stratified_indices(items: Sequence[Mapping[str, Any]], by: str = "pais", per
 
 
 def _in_notebook() -> bool:
-    """Si el código corre en un núcleo de Jupyter (allí stderr es una salida del cuaderno, no una terminal)."""
+    """Si el código corre en un kernel de Jupyter (allí stderr es una salida del cuaderno, no una terminal)."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
     return type(shell).__name__ == "ZMQInteractiveShell"

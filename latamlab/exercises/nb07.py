@@ -70,7 +70,7 @@ def check_prediction(measured, estimated, model: str, max_length: int, batch_siz
         measured: lo que devolvió `measure_training_step`.
         estimated: lo que devolvió `estimate_memory` para el mismo paso (``device="cpu"``).
         model: el modelo medido (su vocabulario dice cuántos tokens tenía el paso).
-        max_length: la longitud pedida en el ejercicio.
+        max_length: el largo pedido en el ejercicio.
         batch_size: el lote pedido.
     """
     from latamlab.memory.configs import model_config

@@ -15,7 +15,7 @@ Por capa y por token:
   con la entrada de `o_proj`) y el *logsumexp* (``4·n_heads``). RoPE guarda cos y sin, comunes a todas
   las capas. **eager**: q, k y v repetidos (``3a·q``), la salida y además las probabilidades de
   atención en fp32 (``4·n_heads·s``) y su copia en el tipo de cálculo (``a·n_heads·s``, si ``a≠4``):
-  crece con la longitud ``s``.
+  crece con el largo ``s``.
 - **MLP SwiGLU**: la salida de `gate_proj` (la guarda SiLU), la de SiLU y la de `up_proj` (las guarda el
   producto): ``3a·i``.
 - **Entradas de las lineales**: una lineal cuyo peso se entrena guarda su entrada. Con pesos
@@ -87,7 +87,7 @@ def layer_bytes_per_token(shape: Shape, a: int, seq: int, full: bool, adapted: f
     Args:
         shape: dimensiones del modelo.
         a: bytes por elemento del tipo de cálculo.
-        seq: longitud de la secuencia (solo la usa la atención eager).
+        seq: largo de la secuencia (solo la usa la atención eager).
         full: si se entrenan todos los pesos (ajuste completo).
         adapted: nombres de las lineales con LoRA (vacío en el ajuste completo).
         lora_r: rango de LoRA.
@@ -101,7 +101,7 @@ def layer_bytes_per_token(shape: Shape, a: int, seq: int, full: bool, adapted: f
     repeated = shape.heads > shape.kv_heads and (padding or attn_implementation == "eager")
     kv = shape.q if repeated else shape.kv
     attention = a * (shape.q + 2 * kv) + a * shape.q
-    if attn_implementation == "eager":  # probabilidades de atención: crecen con la longitud
+    if attn_implementation == "eager":  # probabilidades de atención: crecen con el largo
         attention += shape.heads * seq * (4 + (a if a != 4 else 0))
     else:
         attention += 4 * shape.heads  # logsumexp en fp32

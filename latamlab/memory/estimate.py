@@ -31,7 +31,7 @@ CUDA_CONTEXT_BYTES = 800 * 2**20
 
 Constante: 800 MiB. Fuente: foros de PyTorch («~700+ MB según la versión de CUDA y la GPU»,
 discuss.pytorch.org/t/high-gpu-memory-overhead/81330) y pytorch/pytorch#34323 (781 MB con un tensor
-de un elemento). Varía con la versión de CUDA, el controlador y los núcleos cargados.
+de un elemento). Varía con la versión de CUDA, el controlador y las rutinas de cómputo (*kernels*) cargadas.
 """
 
 
@@ -176,7 +176,7 @@ def estimate_memory(model: Any, method: Method = "qlora", batch_size: int = 1, m
         Un `MemoryBreakdown`.
 
     Raises:
-        ConfigError: método, tipo u optimizador desconocidos, o lote o longitud menores que 1.
+        ConfigError: método, tipo u optimizador desconocidos, o lote o largo menores que 1.
     """
     from latamlab.memory.configs import model_config
 

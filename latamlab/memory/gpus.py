@@ -1,7 +1,7 @@
-"""GPUs como datos fechados y la búsqueda de lo que cabe: lote, longitud y cuántas GPU (cuaderno 07).
+"""GPUs como datos fechados y la búsqueda de lo que cabe: lote, largo y cuántas GPU (cuaderno 07).
 
 Las especificaciones y precios están en ``gpus.yaml`` (con su fuente y fecha). La búsqueda usa
-`estimate_memory`, cuya memoria crece con el lote y con la longitud, así que basta una búsqueda binaria.
+`estimate_memory`, cuya memoria crece con el lote y con el largo, así que basta una búsqueda binaria.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def memoria(options: MemoryOptions | None = None, **overrides: Any) -> MemoryRep
         Un `MemoryReport`; imprímelo para ver la tabla.
 
     Raises:
-        ConfigError: modelo, método o GPU desconocidos, lote o longitud < 1, o config.json sin los campos necesarios.
+        ConfigError: modelo, método o GPU desconocidos, lote o largo < 1, o config.json sin los campos necesarios.
     """
     from latamlab.memory.gpus import fits, get_gpu, max_batch_size, max_length_that_fits
 

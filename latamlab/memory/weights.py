@@ -71,7 +71,7 @@ def weights_bytes(n_params: float, precision: str, unquantized_params: float = 0
     Args:
         n_params: parámetros totales del modelo.
         precision: nf4, fp4, int8, bf16, fp16 o fp32.
-        unquantized_params: parámetros que bitsandbytes no cuantiza (embeddings, `lm_head`, normas).
+        unquantized_params: parámetros que bitsandbytes no cuantiza (incrustaciones, `lm_head`, normas).
         unquantized_bits: bits de cada uno de esos parámetros.
 
     Raises:

@@ -66,7 +66,7 @@ def guard_cpu_4bit(model: torch.nn.Module) -> int:
     """Protege el entrenamiento LoRA en CPU de un error verificado de bitsandbytes.
 
     En CPU con AVX512-BF16, la primera inferencia sobre un `bnb.nn.Linear4bit` (modo eval,
-    `no_grad`, `generate`) re-empaqueta sus pesos para el núcleo AVX512-BF16 y, desde entonces, los
+    `no_grad`, `generate`) re-empaqueta sus pesos para la rutina AVX512-BF16 y, desde entonces, los
     gradientes LoRA que pasan por esa capa salen mal sin ningún error (medido: ningún gradiente).
 
     Contexto en bitsandbytes (`bitsandbytes/nn/modules.py`, en la versión que fija el curso):

@@ -224,8 +224,8 @@ def _convert_gguf(card: ModelCard, dest: Path) -> None:
             from latamlab.models.templates import STOP_TOKENS, TEMPLATES
 
             tokenizer.chat_template = TEMPLATES[card.chat_template]
-            # El fin de turno de la plantilla hace de fin de texto, como <|im_end|> en ChatML: el colador corta ahí
-            # las etiquetas y el cuaderno 02 lo muestra como el último token con pérdida.
+            # El fin de turno de la plantilla hace de fin de texto, como <|im_end|> en ChatML: el armador de lotes
+            # corta ahí las etiquetas y el cuaderno 02 lo muestra como el último token con pérdida.
             tokenizer.eos_token = STOP_TOKENS[card.chat_template][0]
         gguf_model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32)
         bar.update()

@@ -128,7 +128,7 @@ def build_tiny_model(
     Args:
         arch: arquitectura, ``llama`` o ``qwen2``.
         dest: carpeta de salida.
-        texts: textos de entrenamiento; por defecto, la partición ``train`` del corpus del curso.
+        texts: textos de entrenamiento; por defecto, la división ``train`` del corpus del curso.
         config: tamaño y entrenamiento.
 
     Returns:

@@ -54,7 +54,7 @@ def compute_dtype_for(device: torch.device | str) -> torch.dtype:
     En una CPU sin AVX512-BF16 ni AMX, bf16 se emula: un paso de entrenamiento QLoRA fue 13 veces más lento
     que en fp32 (medido). Con AVX512-BF16 tampoco conviene: entrenar en bf16 fue entre 4 y 9 veces más lento
     que en fp32 (medido con ``scripts/medir_entrenamiento.py --compute_dtype``), porque bitsandbytes no trae
-    allí un núcleo rápido de 4 bits en bf16. Así, en CPU el resultado no depende de qué CPU tengas.
+    allí una rutina rápida de 4 bits en bf16. Así, en CPU el resultado no depende de qué CPU tengas.
     """
     device = torch.device(device)
     if device.type != "cuda":

@@ -92,7 +92,7 @@ def seed_everything(seed: int) -> None:
 def set_threads(threads: int | None = None) -> int:
     """Fija los hilos de PyTorch en CPU: por defecto, los núcleos que este proceso puede usar.
 
-    Los núcleos de 4 bits y bf16 en CPU se vuelven muy lentos si hay más hilos que núcleos libres.
+    Las rutinas de 4 bits y bf16 en CPU se vuelven muy lentas si hay más hilos que núcleos libres.
 
     Returns:
         Los hilos en vigor.

@@ -1,4 +1,4 @@
-"""El colador de lotes de TRL, con la pérdida cortada justo después del fin de turno del asistente.
+"""El armador de lotes (*data collator*) de TRL, con la pérdida cortada justo después del fin de turno del asistente.
 
 Con datos prompt–completion, TRL pone la pérdida en todo lo que la plantilla de chat escribe después
 del prompt. Varias plantillas (SmolLM2, Qwen2, el modelo diminuto) escriben un salto de línea después de

@@ -95,7 +95,7 @@ def loss_mask(tokenizer, record: dict[str, Any], system_prompt: str | None = Non
 
     El registro pasa por `latamlab.data.chat.to_chat` (prompt = sistema + usuario, completion = asistente)
     y por el `SFTTrainer` de `build_trainer`, el mismo que usa ``latamlab entrenar``, con un modelo
-    sustituto diminuto: el trainer necesita un modelo para crearse, pero la tokenización y el colador no
+    sustituto diminuto: el trainer necesita un modelo para crearse, pero la tokenización y el armador de lotes no
     miran sus pesos. Así el modelo que estés usando no se toca (`build_trainer` le inyectaría LoRA).
 
     Args:
