@@ -85,7 +85,7 @@ def load_chat_splits(config: TrainConfig):
     """
     from datasets import Dataset
 
-    from latamlab.data.chat import to_chat_dataset
+    from latamlab.data.chat import CHAT_FIELDS, to_chat, to_chat_dataset
     from latamlab.data.jsonl import read_jsonl
     from latamlab.data.loaders import load_consumer, load_finance
     from latamlab.data.subsets import stratified_subset
@@ -101,7 +101,12 @@ def load_chat_splits(config: TrainConfig):
         if not files["train"].is_file():
             raise ConfigError(f"`dataset`={config.dataset}: no encuentro {files['train']}; la carpeta necesita "
                               "train.jsonl (y, si quieres evaluar, validation.jsonl).")
-        raw = {n: Dataset.from_list([r.data for r in read_jsonl(p)]) for n, p in files.items()}
+        records = {n: read_jsonl(p) for n, p in files.items()}
+        for name, path in files.items():  # con su línea, antes de que `datasets` llene con None un campo que falta
+            for record in records[name]:
+                to_chat(record.data, config.system_prompt, str(path), record.line)
+        kept = (*CHAT_FIELDS, "pais")  # los demás campos son libres y podrían mezclar tipos, que `datasets` no admite
+        raw = {n: Dataset.from_list([{k: r.data[k] for k in kept if k in r.data} for r in records[n]]) for n in files}
         sources = {n: str(p) for n, p in files.items()}
     limits = {"train": config.max_train_examples, "validation": config.max_eval_examples}
     out = {}
