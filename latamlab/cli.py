@@ -22,7 +22,8 @@ from latamlab.config import Config, Parser
 from latamlab.errors import LatamlabError
 from latamlab.runtime.device import Mode
 
-__all__ = ["EnvironmentOptions", "ModelsOptions", "PrepareOptions", "ValidateOptions", "as_typed", "build_parser", "main"]
+__all__ = ["EnvironmentOptions", "ModelsOptions", "PrepareOptions", "ValidateOptions", "as_typed", "build_parser",
+           "main"]
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 import sys
 import types
 import typing
@@ -163,7 +164,13 @@ class Config:
             raise ConfigError(f"{path}:{line}: no es YAML válido: {yaml_reason(err)}.") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: se esperaba un diccionario clave: valor; recibí {type(data).__name__}.")
-        return cls.from_dict({**data, **overrides}, source=str(path))
+        try:
+            return cls.from_dict({**data, **overrides}, source=str(path))
+        except ConfigError as err:  # un valor que vino del archivo: el mensaje dice de cuál
+            named = set(re.findall(r"`([a-z_]+)`", str(err)))
+            if str(path) in str(err) or not named & (set(data) - set(overrides)):
+                raise
+            raise ConfigError(f"{path}: {err}") from None
 
     def to_dict(self) -> dict[str, Any]:
         """Las opciones como diccionario de tipos simples (rutas como texto, tuplas como listas)."""

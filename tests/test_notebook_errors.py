@@ -28,8 +28,8 @@ def test_a_latamlab_error_is_one_spanish_line_and_tb_brings_the_traceback(shell,
     result = shell.run_cell("from latamlab.quant.formats import check_precision\ncheck_precision('nf5')")
     out = capsys.readouterr().out
     assert not result.success  # la celda sigue contando como fallida (nbval la ve)
-    assert out.splitlines() == ["error: `precision` debe ser una de nf4, fp4, int8, bf16, fp16, fp32; recibí 'nf5'.",
-                                TRACEBACK_HINT]
+    assert out.splitlines() == ["error: `precision` debe ser una de nf4, fp4, int8, bf16, fp16, fp32; recibí 'nf5'. "
+                                "¿Quisiste decir `nf4`?", TRACEBACK_HINT]
     shell.run_cell("%tb")
     assert "check_precision" in capsys.readouterr().out  # el traceback completo, a una celda de distancia
 

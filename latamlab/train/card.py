@@ -26,8 +26,9 @@ def _base_model(config: TrainConfig) -> tuple[str, str | None]:
 
     name = config.model or default_model_name(resolve_mode(config.mode))
     card = None if Path(name).expanduser().is_dir() else find_card(name)
-    hub_id = card.hub_id if card is not None and card.source == "hub" else name if "/" in name and card is None else None
-    return name, hub_id
+    if card is not None:
+        return name, card.hub_id if card.source == "hub" else None
+    return name, name if "/" in name and not Path(name).expanduser().exists() else None
 
 
 def model_card(config: TrainConfig, steps: int, adapter_dir: Path) -> str:
@@ -36,10 +37,10 @@ def model_card(config: TrainConfig, steps: int, adapter_dir: Path) -> str:
     meta = ["---", "library_name: peft", *([f"base_model: {hub_id}"] if hub_id else []), "language: [es]",
             f"tags: [latamlab, lora, {'qlora, ' if config.precision in ('nf4', 'fp4') else ''}sft, trl]", "---"]
     rows = [("modelo base", f"`{name}` en {config.precision}"), ("datos", f"`{config.dataset}`"),
-            ("LoRA", f"r = {config.lora_r}, alpha = {config.lora_alpha}, dropout = {fmt_number(config.lora_dropout, 2)}, "
-                     f"capas {', '.join(config.target_modules)}"),
+            ("LoRA", f"r = {config.lora_r}, alpha = {config.lora_alpha}, dropout = "
+                     f"{fmt_number(config.lora_dropout, 2)}, capas {', '.join(config.target_modules)}"),
             ("tasa de aprendizaje", fmt_sci(config.learning_rate)), ("pasos", fmt_number(steps, 0)),
-            ("ejemplos por paso", fmt_number(config.per_device_train_batch_size * config.gradient_accumulation_steps, 0)),
+            ("ejemplos por paso", str(config.per_device_train_batch_size * config.gradient_accumulation_steps)),
             ("longitud máxima", f"{fmt_number(config.max_length, 0)} tokens"), ("semilla", str(config.seed))]
     return "\n".join([
         *meta, "", f"# Adaptador LoRA «{config.output_dir.name}» (curso latamlab)", "",
