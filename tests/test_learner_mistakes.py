@@ -4,7 +4,7 @@ Una tabla de equivocaciones comunes (nombres mal escritos, precisión equivocada
 carpetas sin permiso, continuar sin puntos de control, el cuaderno 05 antes del 04…), un *fixture* por caso. Cada una
 corre como la correría alguien en su terminal o su cuaderno (un proceso aparte, en la carpeta del caso) y se
 comprueba: el código de salida, una sola línea nuestra en español que cita lo recibido y dice cómo arreglarlo, nada
-en inglés antes (ni el ruido de las bibliotecas) y nada a medio escribir en la carpeta.
+en inglés antes (ni el ruido de las bibliotecas) y nada a medio escribir en la carpeta. (Reemplaza a la tabla más corta que corría `main` en el mismo proceso en ``test_train_run.py``.)
 """
 
 from __future__ import annotations
@@ -177,8 +177,18 @@ def yaml_con_valor_invalido(tmp_path):
 
 @pytest.fixture
 def carpeta_sin_permiso(tmp_path):
-    return Mistake(["entrenar", "diminuto", "--output_dir", "/proc/mi-entrenamiento"], "/proc/mi-entrenamiento",
-                   "no acepta archivos nuevos; elige una carpeta tuya")
+    locked = tmp_path / "cerrada"
+    locked.mkdir(mode=0o500)
+    target = "/sys/latamlab-salidas" if os.geteuid() == 0 else str(locked / "salidas")  # a root no lo frena chmod
+    return Mistake(["entrenar", "diminuto", "--output_dir", target], f"`--output_dir`={target}",
+                   "elige una carpeta tuya")
+
+
+@pytest.fixture
+def registro_sin_campos_de_chat(tmp_path):
+    _write(tmp_path / "datos" / "train.jsonl", [{"id": "x", "pregunta": "¿Qué es el IVA?"}])
+    return Mistake(_train(tmp_path, "--dataset", str(tmp_path / "datos")),
+                   "train.jsonl:1: falta el campo `instruccion`, `respuesta`", "agrega instruccion, respuesta")
 
 
 @pytest.fixture
@@ -295,7 +305,7 @@ CASES = [
     "evaluar_con_tarea_mal_escrita", "evaluar_sin_adaptador", "yaml_que_no_existe", "yaml_con_clave_mal_escrita",
     "yaml_mal_sangrado", "yaml_con_valor_invalido", "carpeta_sin_permiso", "salida_dentro_de_un_archivo",
     "continuar_sin_puntos_de_control", "puntos_de_control_sin_resume", "falta_la_respuesta", "respuesta_vacia",
-    "respuesta_que_no_es_texto", "pais_que_no_existe", "json_roto", "archivo_en_latin1", "archivo_vacio",
+    "respuesta_que_no_es_texto", "registro_sin_campos_de_chat", "pais_que_no_existe", "json_roto", "archivo_en_latin1", "archivo_vacio",
     "carpeta_sin_train", "evaluar_sin_validacion", "validar_una_carpeta_que_no_existe", "cuaderno_05_antes_del_04",
     "cuaderno_con_precision_equivocada",
 ]
