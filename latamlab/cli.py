@@ -63,7 +63,8 @@ class ValidateOptions(Config):
 
     path: Path | None = field(default=None, metadata={
         "positional": True,
-        "help": "carpeta data/ o la de un conjunto; si no la das, LATAMLAB_DATOS o el data/ del curso"})
+        "help": "carpeta data/, la de un conjunto o la de tus datos de chat (con train.jsonl); si no la das, "
+                "LATAMLAB_DATOS o el data/ del curso"})
 
 
 def _entorno(opts: EnvironmentOptions) -> int:
