@@ -7,6 +7,9 @@ cargar torch ni transformers: cada nombre se resuelve al usarlo por primera vez.
 from __future__ import annotations
 
 from latamlab._lazy import lazy_exports
+from latamlab.runtime.noise import silence_library_noise
+
+silence_library_noise()  # antes de que torch, torchao o bitsandbytes se importen (ver latamlab.runtime.noise)
 
 __version__ = "0.2.0"
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -20,7 +22,8 @@ from latamlab.config import Config, Parser
 from latamlab.errors import LatamlabError
 from latamlab.runtime.device import Mode
 
-__all__ = ["EnvironmentOptions", "ModelsOptions", "PrepareOptions", "ValidateOptions", "build_parser", "main"]
+__all__ = ["EnvironmentOptions", "ModelsOptions", "PrepareOptions", "ValidateOptions", "as_typed", "build_parser",
+           "main"]
 
 
 @dataclass
@@ -51,7 +54,7 @@ class PrepareOptions(Config):
         from latamlab.models.catalog import get_card
 
         for name in self.models or []:
-            get_card(name)  # un nombre desconocido falla aquí, con el más parecido
+            get_card(name, field="models")  # un nombre desconocido falla aquí, con el más parecido
 
 
 @dataclass
@@ -60,7 +63,8 @@ class ValidateOptions(Config):
 
     path: Path | None = field(default=None, metadata={
         "positional": True,
-        "help": "carpeta data/ o la de un conjunto; si no la das, LATAMLAB_DATOS o el data/ del curso"})
+        "help": "carpeta data/, la de un conjunto o la de tus datos de chat (con train.jsonl); si no la das, "
+                "LATAMLAB_DATOS o el data/ del curso"})
 
 
 def _entorno(opts: EnvironmentOptions) -> int:
@@ -105,13 +109,10 @@ def _datos_validar(opts: ValidateOptions) -> int:
 
 
 def _entrenar(opts: Config) -> int:
-    import warnings
-
     from latamlab.runtime.notebook import quiet_libraries
     from latamlab.train.trainer import train
 
     quiet_libraries()
-    warnings.formatwarning = lambda message, category, *args, **kwargs: f"aviso: {message}\n"
     train(opts)
     return 0
 
@@ -171,16 +172,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def as_typed(message: str, argv: list[str]) -> str:
+    """El mensaje con cada opción que escribiste en la línea de comandos como la escribiste: `model` → `--model`.
+
+    Los errores nombran el campo (`model`), que es también la clave del YAML; si el valor vino de la línea de
+    comandos, lo que la persona reconoce es la opción.
+    """
+    typed = {a[2:].split("=", 1)[0] for a in argv if a.startswith("--")}
+    return re.sub(r"`([a-z_]+)`", lambda m: f"`--{m[1]}`" if m[1] in typed else m[0], message)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Punto de entrada de ``latamlab``; devuelve el código de salida.
 
-    Un `LatamlabError` se imprime como ``error: <una línea>`` en stderr y sale con código 2.
+    Un `LatamlabError` se imprime como ``error: <una línea>`` en stderr (con las opciones escritas como
+    ``--opción``, ver `as_typed`) y sale con código 2.
     """
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
+    # Un aviso (bf16 lento en esta CPU, un punto de control a medias) es una línea en español, como los errores.
+    previous, warnings.formatwarning = warnings.formatwarning, lambda message, *_, **__: (
+        f"aviso: {as_typed(str(message), argv)}\n")
     try:
         return args._run(args)
     except LatamlabError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {as_typed(str(err), argv)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # la salida se cortó antes (p. ej., `latamlab modelos --json | head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -189,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\nInterrumpido. Lo que estaba a medias no quedó marcado como listo; vuelve a ejecutar el comando.",
               file=sys.stderr)
         return 130
+    finally:
+        warnings.formatwarning = previous
 
 
 if __name__ == "__main__":

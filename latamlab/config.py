@@ -11,20 +11,42 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 import sys
 import types
 import typing
 from dataclasses import MISSING, Field, asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, Literal, NoReturn, TypeVar, get_args, get_origin
+from typing import Any, ClassVar, Literal, NoReturn, TypeVar, get_args, get_origin
 
 from latamlab.errors import ConfigError
 
-__all__ = ["Config", "Parser", "closest"]
+__all__ = ["Config", "Parser", "closest", "yaml_reason"]
 
 C = TypeVar("C", bound="Config")
 CONFIG_FILE = "config_file"  # destino del YAML opcional en la CLI (no es un campo)
 _TRUE, _FALSE = {"true", "1", "sí", "si", "yes"}, {"false", "0", "no"}
+
+
+#: Los problemas más comunes que informa PyYAML (por cómo empiezan), en español; los demás van entre comillas.
+_YAML_PROBLEMS = {
+    "mapping values are not allowed here": "hay un «clave: valor» donde no cabe: revisa la sangría de esta línea, "
+                                           "o si el valor de la anterior lleva «: » y necesita comillas",
+    "could not find expected ':'": "falta «:» entre una clave y su valor",
+    "found character '\\t' that cannot start any token": "hay un tabulador: YAML solo admite espacios para la sangría",
+    "did not find expected key": "la sangría no cuadra: las claves de un mismo nivel van en la misma columna",
+    "found unexpected end of stream": "el archivo termina antes de cerrar unas comillas o unos corchetes",
+    "expected ',' or ']'": "una lista [a, b] no se cierra con «]»",
+    "expected <block end>": "la sangría no cuadra: las claves de un mismo nivel van en la misma columna",
+    "found unexpected ':'": "hay «:» de más en la línea",
+}
+
+
+def yaml_reason(err: Exception) -> str:
+    """Qué le molesta al lector de YAML (un `yaml.YAMLError`), en español."""
+    problem = str(getattr(err, "problem", None) or err)
+    return next((text for start, text in _YAML_PROBLEMS.items() if problem.startswith(start)),
+                f"el lector de YAML dice «{problem}»")
 
 
 def closest(name: str, valid: typing.Iterable[str]) -> str:
@@ -89,10 +111,15 @@ class Config:
     al tipo del campo (``"1e-4"`` → ``0.0001``) o fallan con una línea en español.
     """
 
+    #: Palabras en español que valen por un valor del vocabulario, por campo: ``{"task": {"finanzas": "finance"}}``.
+    ALIASES: ClassVar[dict[str, dict[str, str]]] = {}
+
     def __post_init__(self) -> None:
         hints = typing.get_type_hints(type(self))
         for f in fields(self):
-            setattr(self, f.name, _coerce(f.name, getattr(self, f.name), hints[f.name]))
+            value = getattr(self, f.name)
+            value = self.ALIASES.get(f.name, {}).get(value, value) if isinstance(value, str) else value
+            setattr(self, f.name, _coerce(f.name, value, hints[f.name]))
 
     @classmethod
     def from_dict(cls: type[C], data: dict[str, Any], source: str = "") -> C:
@@ -134,10 +161,16 @@ class Config:
             raise ConfigError(f"No encuentro el archivo de configuración {path}; revisa la ruta.") from None
         except yaml.YAMLError as err:
             line = getattr(getattr(err, "problem_mark", None), "line", -1) + 1
-            raise ConfigError(f"{path}:{line}: no es YAML válido ({getattr(err, 'problem', err)}).") from None
+            raise ConfigError(f"{path}:{line}: no es YAML válido: {yaml_reason(err)}.") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: se esperaba un diccionario clave: valor; recibí {type(data).__name__}.")
-        return cls.from_dict({**data, **overrides}, source=str(path))
+        try:
+            return cls.from_dict({**data, **overrides}, source=str(path))
+        except ConfigError as err:  # un valor que vino del archivo: el mensaje dice de cuál
+            named = set(re.findall(r"`([a-z_]+)`", str(err)))
+            if str(path) in str(err) or not named & (set(data) - set(overrides)):
+                raise
+            raise ConfigError(f"{path}: {err}") from None
 
     def to_dict(self) -> dict[str, Any]:
         """Las opciones como diccionario de tipos simples (rutas como texto, tuplas como listas)."""

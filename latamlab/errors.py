@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["LatamlabError", "ConfigError", "SetupError", "DataError", "DataProblem", "DataNotFoundError"]
+__all__ = ["LatamlabError", "ConfigError", "SetupError", "DataError", "DataProblem", "DataNotFoundError", "os_reason"]
+
+#: Lo que quiere decir, en español, cada error del sistema operativo que aparece al escribir o leer una carpeta.
+_OS_REASONS = {
+    errno.ENOENT: "no existe o no acepta archivos nuevos",
+    errno.EACCES: "no te da permiso de escritura",
+    errno.EPERM: "no permite esa operación",
+    errno.EROFS: "está en un disco de solo lectura",
+    errno.ENOSPC: "está en un disco lleno",
+    errno.EDQUOT: "superó tu cuota de disco",
+    errno.ENOTDIR: "pasa por un archivo que no es una carpeta",
+    errno.EISDIR: "es una carpeta, no un archivo",
+    errno.ENAMETOOLONG: "tiene un nombre demasiado largo",
+}
+
+
+def os_reason(err: OSError) -> str:
+    """Qué significa `err` en español (p. ej., «no te da permiso de escritura»); si no lo conozco, lo que dijo el
+    sistema, entre comillas."""
+    return _OS_REASONS.get(err.errno or 0, f"dio un error del sistema («{err.strerror or err}»)")
 
 
 class LatamlabError(Exception):

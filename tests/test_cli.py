@@ -67,7 +67,7 @@ def test_mode_flag_wins_over_the_environment_variable():
 def test_invalid_mode_flag_exits_2_with_allowed_values():
     result = _run("entorno", "--mode", "turbo")
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == "error: `mode` debe ser uno de gpu, cpu, diminuto; recibí 'turbo'.\n"
+    assert result.stderr == "error: `--mode` debe ser uno de gpu, cpu, diminuto; recibí 'turbo'.\n"
 
 
 @pytest.mark.parametrize("args, closest", [

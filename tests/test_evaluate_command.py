@@ -98,9 +98,14 @@ def test_unknown_split_and_task_suggest_the_closest(capsys):
     with pytest.raises(ConfigError) as err:
         EvaluateConfig(split="referncia")
     assert "¿Quisiste decir `referencia`?" in _one_line(err)
-    assert main(["evaluar", "--task", "variantes"]) == 2
+    assert main(["evaluar", "--task", "variantz"]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "¿Quisiste decir `variants`?" in lines[0]
+
+
+def test_spanish_task_names_from_the_readme_are_aliases():
+    aliases = {"perplejidad": "perplexity", "finanzas": "finance", "variantes": "variants", "todas": "all"}
+    assert {word: EvaluateConfig(task=word).task for word in aliases} == aliases
 
 
 def test_missing_split_file_is_one_line_naming_the_file(tmp_path, monkeypatch):

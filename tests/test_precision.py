@@ -17,7 +17,8 @@ from latamlab.runtime.report import environment_report
 def test_unknown_precision_message():
     with pytest.raises(ConfigError) as err:
         check_precision("nf5")
-    assert str(err.value) == "`precision` debe ser una de nf4, fp4, int8, bf16, fp16, fp32; recibí 'nf5'."
+    assert str(err.value) == ("`precision` debe ser una de nf4, fp4, int8, bf16, fp16, fp32; recibí 'nf5'. "
+                              "¿Quisiste decir `nf4`?")
 
 
 @pytest.fixture

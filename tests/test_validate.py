@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import random
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -189,14 +190,14 @@ def test_seen_in_train_must_match_the_rule(tmp_path, small_minimums):
     write_jsonl(root / "finanzas/referencia.jsonl", [ref(seen_in_train=True)])
     found = messages(val.validate(root / "finanzas"))
     assert found == [f"{root}/finanzas/referencia.jsonl:1: `seen_in_train` es true pero ninguna respuesta de train "
-                     f"la contiene — {val._REBUILD}"]
+                     f"la contiene — {val._BY_HAND}"]  # fuera del data/ del curso, el script no sirve
     write_jsonl(root / "finanzas/train.jsonl", [{**fin(1), "respuesta": "Lo publica el DANE."}] +
                 [fin(n) for n in range(2, 8)] + [fin(8, "MX")])
     assert messages(val.validate(root / "finanzas")) == []  # con el DANE en train, `true` es lo correcto
     write_jsonl(root / "finanzas/referencia.jsonl", [ref(seen_in_train=False)])
     assert messages(val.validate(root / "finanzas")) == [
         f"{root}/finanzas/referencia.jsonl:1: `seen_in_train` es false pero la respuesta aparece en fin-0001 — "
-        f"{val._REBUILD}"]
+        f"{val._BY_HAND}"]
 
 
 def test_seen_rule_specific_forms_short_forms_and_acronyms():
@@ -363,3 +364,46 @@ def test_dead_filler_is_rejected_with_file_and_line(tmp_path, small_minimums):
     assert [m for m in found if not m.startswith(f"{path}: ")] == [  # sin los de archivo entero
         f"{path}:5: el distractor 'vusted' es un relleno que nadie elegiría («vusted»: forma inventada, arcaica o de "
         "otra lengua) — cámbialo por una forma real que compita con la respuesta (la de otro país o región)"]
+
+
+def test_the_build_script_hint_only_for_the_course_data_folder(tmp_path, small_minimums, monkeypatch):
+    root = good_tree(tmp_path)
+    write_jsonl(root / "finanzas/referencia.jsonl", [ref(seen_in_train=True)])
+    monkeypatch.setattr(val, "_course_root", lambda: root.resolve())
+    assert [p.fix for p in val.validate(root)] == [val._REBUILD]
+    assert [p.fix for p in val.validate(root / "finanzas")] == [val._REBUILD]
+
+
+def test_only_the_datasets_present_are_checked(tmp_path, small_minimums):
+    root = good_tree(tmp_path)
+    for name in ("variantes", "corpus", "consumo"):
+        shutil.rmtree(root / name)
+    summary, problems = val.summarize(root)
+    assert problems == [] and len(summary) == 1 and summary[0].startswith("finanzas:")
+
+
+def test_a_chat_folder_gets_the_same_check_as_training(tmp_path, capsys):
+    rows = [fin(n) for n in range(1, 4)]
+    del rows[1]["respuesta"]
+    rows[2]["respuesta"] = "  "
+    write_jsonl(tmp_path / "train.jsonl", [*rows, {"instruccion": "¿Y esto?", "respuesta": 5}])
+    assert messages(val.validate(tmp_path)) == [
+        f"{tmp_path}/train.jsonl:2: falta el campo `respuesta` — agrega respuesta; los campos de chat son instruccion, "
+        "respuesta",
+        f"{tmp_path}/train.jsonl:3: `respuesta` está vacío — escribe un valor para `respuesta`",
+        f"{tmp_path}/train.jsonl:4: `respuesta` debe ser texto; recibí int 5 — escribe `respuesta` entre comillas"]
+    assert "datos de chat: 1 ejemplos válidos (train 1)" in (val.main(str(tmp_path)), capsys.readouterr().out)[1]
+
+
+def test_an_empty_folder_says_what_it_expected(tmp_path):
+    (problem,) = val.validate(tmp_path)
+    assert "ni carpetas finanzas, variantes, corpus, consumo ni train.jsonl" in str(problem)
+
+
+def test_main_shows_the_first_problems_of_each_file_then_a_count(tmp_path, capsys):
+    (tmp_path / "train.jsonl").write_bytes("".join(
+        f'{{"instruccion": "pregunta {n}", "respuesta": "año {n}"}}\n' for n in range(40)).encode("latin-1"))
+    assert val.main(str(tmp_path)) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "[FALLA] Encontré 40 problema(s):" and len(lines) == 2 + val.SHOWN_PER_FILE + 1
+    assert lines[-1].startswith(f"… y {40 - val.SHOWN_PER_FILE} problema(s) más en {tmp_path}/train.jsonl")

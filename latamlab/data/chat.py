@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from latamlab.data.schemas import CHAT, check_record
 from latamlab.errors import ConfigError, DataError, DataProblem
 from latamlab.numbers import fmt_number
 
@@ -23,7 +24,7 @@ __all__ = ["CHAT_FIELDS", "COUNTRY_SENTENCE", "system_message", "chat_prompt", "
            "truncation_report"]
 
 #: Campos de un registro que forman la conversación: (pregunta del usuario, respuesta del asistente).
-CHAT_FIELDS = ("instruccion", "respuesta")
+CHAT_FIELDS = tuple(CHAT.fields)
 
 #: La oración del mensaje de sistema que dice dónde vive quien pregunta (``{pais}``: el nombre en español).
 COUNTRY_SENTENCE = "La persona usuaria vive en {pais}."
@@ -75,8 +76,8 @@ def chat_prompt(question: str, country: str | None = None,
     return ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": question}]
 
 
-def to_chat(record: dict[str, Any], system_prompt: str | None = None,
-            source: str = "los datos") -> dict[str, list[dict[str, str]]]:
+def to_chat(record: dict[str, Any], system_prompt: str | None = None, source: str = "los datos",
+            line: int | None = None) -> dict[str, list[dict[str, str]]]:
     """Convierte un registro ``{instruccion, respuesta, pais}`` en ``{prompt: [...], completion: [...]}``.
 
     El prompt es el de :func:`chat_prompt`: si el registro tiene ``pais``, un mensaje de sistema lo nombra
@@ -87,24 +88,24 @@ def to_chat(record: dict[str, Any], system_prompt: str | None = None,
         record: un registro de finanzas o de consumo (o cualquiera con los campos de `CHAT_FIELDS`).
         system_prompt: texto de sistema opcional, en español, que va al inicio del mensaje de sistema.
         source: de dónde viene el registro (un archivo o un nombre), para el mensaje de error.
+        line: su línea en `source`, si se sabe (el mensaje de error la nombra).
 
     Raises:
-        DataError: si falta un campo de la conversación o está vacío, o si ``pais`` no es un país del curso.
+        DataError: si un campo de la conversación falta, está vacío o no es texto (el chequeo de
+            `latamlab.data.schemas.CHAT`, el mismo de ``latamlab datos validar``), o si ``pais`` no es un país del
+            curso.
     """
-    for name in CHAT_FIELDS:
-        value = record.get(name)
-        if not isinstance(value, str) or not value.strip():
-            where = f"el registro {record['id']}" if "id" in record else "un registro"
-            detail = "no tiene" if name not in record else "tiene vacío o no de texto"
-            raise DataError(DataProblem(
-                path=source, line=None, what=f"{where} {detail} el campo `{name}` (trae: {', '.join(record) or 'nada'})",
-                fix=f"cada ejemplo de chat necesita {' y '.join(f'`{n}`' for n in CHAT_FIELDS)}."))
+    where = "" if line is not None else f"el registro {record['id']}: " if "id" in record else "un registro: "
+    issues = check_record(CHAT, record)
+    if issues:
+        what, fix = issues[0]
+        raise DataError(DataProblem(path=source, line=line, what=f"{where}{what}", fix=fix))
     try:
         prompt = chat_prompt(record["instruccion"], record.get("pais"), system_prompt)
     except ValueError as error:
-        where = f"el registro {record['id']}" if "id" in record else "un registro"
-        raise DataError(DataProblem(path=source, line=None, what=f"{where}: {error}",
-                                    fix="corrige el campo `pais` o quítalo si el ejemplo no es de un país.")) from None
+        raise DataError(DataProblem(path=source, line=line, what=f"{where}{error}",
+                                    fix="corrige el campo `pais` o quítalo si el ejemplo no es de un país.")
+                        ) from None
     return {"prompt": prompt, "completion": [{"role": "assistant", "content": record["respuesta"]}]}
 
 

@@ -17,7 +17,7 @@ __all__ = [
     "PAISES", "TEMAS_FINANZAS", "DIFICULTADES", "CATEGORIAS_VARIANTES", "REGISTROS_CORPUS",
     "Field", "Schema", "FINANZAS", "REFERENCIA", "VARIANTES", "CORPUS", "PARALELO",
     "ORIGINARIAS", "FILES", "check_record", "dedup_text",
-    "TEMAS_CONSUMO", "CONSUMO",
+    "TEMAS_CONSUMO", "CONSUMO", "CHAT",
 ]
 
 #: Códigos ISO 3166-1 alfa-2 permitidos en ``pais``, con su nombre en español.
@@ -79,6 +79,7 @@ class Schema:
         dedup_block: campo que debe coincidir para contar un duplicado dentro de un archivo
             (por ejemplo ``pais``: la misma plantilla en dos países no es un duplicado, pero
             sí una fuga si cae en divisiones distintas); ``None`` para comparar todo.
+        extra_allowed: si un registro puede traer campos fuera de `fields` (los datos de chat propios).
     """
 
     name: str
@@ -87,6 +88,7 @@ class Schema:
     dedup_fields: tuple[str, ...] = ()
     dedup_key: Callable[[Mapping[str, Any]], str] | None = None
     dedup_block: str | None = None
+    extra_allowed: bool = False
 
 
 def _show(values: tuple[str, ...]) -> str:
@@ -138,7 +140,7 @@ def check_record(schema: Schema, data: Mapping[str, Any]) -> list[Issue]:
     """
     expected = list(schema.fields)
     missing = [k for k in expected if k not in data]
-    extra = [k for k in data if k not in schema.fields]
+    extra = [] if schema.extra_allowed else [k for k in data if k not in schema.fields]
     issues: list[Issue] = []
     if missing:
         issues.append((f"falta el campo {', '.join(f'`{k}`' for k in missing)}",
@@ -277,6 +279,14 @@ CONSUMO = Schema("consumo", {
     "id": Field(str, pattern=r"con-\d{4}", doc="identificador con-NNNN"),
     "tema": Field(str, TEMAS_CONSUMO, doc="tema de derechos del consumidor"),
 }, dedup_fields=("instruccion",), dedup_block="pais")
+
+#: Datos de chat de cualquier carpeta (``latamlab entrenar --dataset CARPETA``): los dos campos que forman la
+#: conversación, con texto; los demás (``pais``, ``id``…) son libres. Lo revisan el entrenamiento y
+#: ``latamlab datos validar``.
+CHAT = Schema("chat", {
+    "instruccion": Field(str, doc="lo que pide la persona usuaria (el turno del usuario)"),
+    "respuesta": Field(str, doc="la respuesta que aprende el modelo (el turno del asistente)"),
+}, dedup_fields=("instruccion",), extra_allowed=True)
 
 #: Carpeta del conjunto → archivo → esquema. El orden de las divisiones es el de ``datasets``.
 FILES: dict[str, dict[str, Schema]] = {

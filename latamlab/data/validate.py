@@ -20,9 +20,9 @@ from latamlab.data.giveaways import leak_counts, leak_report
 from latamlab.errors import DataProblem
 from latamlab.numbers import fmt_number
 from latamlab.data.jsonl import Record, scan_jsonl
-from latamlab.data.schemas import FILES, PAISES, Schema, check_record, dedup_text
+from latamlab.data.schemas import CHAT, FILES, PAISES, Schema, check_record, dedup_text
 
-__all__ = ["MINIMUMS", "SPLITS", "validate", "summarize", "main"]
+__all__ = ["MINIMUMS", "SPLITS", "SHOWN_PER_FILE", "validate", "summarize", "main"]
 
 #: Mínimos que pide el curso a cada conjunto.
 MINIMUMS: dict[str, int] = {
@@ -41,6 +41,12 @@ SPLIT_TOLERANCE = 0.03
 POSITION_TOLERANCE = 0.03
 MAX_LONGEST_BASELINE = 0.35
 _REBUILD = "corre `python scripts/construir_datos.py`, que lo arregla solo"
+#: Lo que reemplaza a `_REBUILD` fuera de la carpeta de datos del curso: el script solo reconstruye esa.
+_BY_HAND = "arréglalo en tus archivos y vuelve a validar"
+#: Divisiones de una carpeta de datos de chat propia (la de ``latamlab entrenar --dataset CARPETA``).
+CHAT_SPLITS = ("train.jsonl", "validation.jsonl", "test.jsonl")
+#: Problemas que `main` muestra de cada archivo; del resto, solo cuántos son.
+SHOWN_PER_FILE = 5
 
 Loaded = dict[Path, list[Record]]
 
@@ -65,7 +71,7 @@ def _duplicates(files: Loaded, schema: Schema, problems: list[DataProblem]) -> N
     """Ids repetidos y (casi) duplicados dentro de un archivo y fugas entre archivos."""
     flat = [(path, rec) for path, recs in files.items() for rec in recs]
     first_id: dict[str, tuple[Path, int]] = {}
-    for path, rec in flat:
+    for path, rec in flat if "id" in schema.fields else []:
         key = rec.data["id"]
         if key in first_id:
             where = first_id[key]
@@ -220,16 +226,46 @@ _CHECKS = {"finanzas": _check_finanzas, "variantes": _check_variantes, "corpus":
 
 
 def _folders(root: Path) -> list[Path]:
-    if root.name in FILES and not any((root / name).is_dir() for name in FILES):
-        return [root]
-    return [root / name for name in FILES]
+    """Las carpetas de conjuntos del curso que hay en `root` (o `root` misma, si es una)."""
+    present = [root / name for name in FILES if (root / name).is_dir()]
+    return [root] if root.name in FILES and not present else present
+
+
+def _course_root() -> Path | None:
+    """La carpeta de datos que trae el curso (la que reconstruye ``scripts/construir_datos.py``), si la hay."""
+    from latamlab.data.loaders import installed_data_root
+    from latamlab.errors import DataNotFoundError
+
+    try:
+        return installed_data_root(Path(__file__).resolve().parents[1]).resolve()
+    except DataNotFoundError:
+        return None
+
+
+def _own_fix(problem: DataProblem) -> DataProblem:
+    """El problema sin la sugerencia del script de construcción, que solo rehace los datos del curso."""
+    parts = [p for p in problem.fix.split("; ") if "construir_datos.py" not in p]
+    return DataProblem(problem.path, problem.line, problem.what, "; ".join(parts) or _BY_HAND)
+
+
+def _check_chat(root: Path, problems: list[DataProblem]) -> list[str]:
+    """Una carpeta de datos de chat propia: el mismo chequeo de campos que hace ``latamlab entrenar``."""
+    names = [n for n in CHAT_SPLITS if (root / n).is_file() or n == "train.jsonl"]
+    files = {root / n: _read(root / n, CHAT, problems) for n in names}
+    _duplicates(files, CHAT, problems)
+    sizes = ", ".join(f"{p.stem} {len(r)}" for p, r in files.items())
+    return [f"datos de chat: {sum(map(len, files.values()))} ejemplos válidos ({sizes})"]
 
 
 def summarize(root: str | Path) -> tuple[list[str], list[DataProblem]]:
     """Valida ``root`` y devuelve un resumen por conjunto además de los problemas.
 
+    Solo revisa los conjuntos que hay en ``root``. Una carpeta que no es de un conjunto del curso pero trae
+    ``train.jsonl`` se revisa como datos de chat propios (esquema `CHAT`, el mismo chequeo de ``latamlab entrenar``).
+    Fuera de la carpeta de datos del curso, los arreglos no sugieren ``scripts/construir_datos.py``.
+
     Args:
-        root: la carpeta ``data/`` o una carpeta de conjunto (``data/variantes``...).
+        root: la carpeta ``data/``, una carpeta de conjunto (``data/variantes``...) o una de datos de chat.
 
     Returns:
         Líneas de resumen en español y la lista de problemas (vacía si todo está bien).
@@ -239,7 +275,14 @@ def summarize(root: str | Path) -> tuple[list[str], list[DataProblem]]:
     summary: list[str] = []
     if not root.is_dir():
         return [], [DataProblem(root, None, "la carpeta no existe", "pasa la carpeta data/ o una de sus subcarpetas")]
-    for folder in _folders(root):
+    folders = _folders(root)
+    if not folders and (root / "train.jsonl").is_file():
+        summary = _check_chat(root, problems)
+    elif not folders:
+        problems.append(DataProblem(root, None, f"no hay datos que validar: ni carpetas {', '.join(FILES)} ni "
+                                    "train.jsonl", "pasa la carpeta data/, una de sus subcarpetas o la carpeta de tus "
+                                    "datos de chat (la de `--dataset`)"))
+    for folder in folders:
         files: Loaded = {}
         for name, schema in FILES[folder.name].items():
             files[folder / name] = _read(folder / name, schema, problems)
@@ -251,6 +294,9 @@ def summarize(root: str | Path) -> tuple[list[str], list[DataProblem]]:
         present = {p: r for p, r in files.items() if p.is_file()}  # los que faltan ya se reportaron
         if present:
             summary.extend(_CHECKS[folder.name](present, problems))
+    course = _course_root()
+    if course is None or course not in (root.resolve(), root.resolve().parent):
+        problems = [_own_fix(p) for p in problems]
     return summary, problems
 
 
@@ -267,7 +313,8 @@ def validate(root: str | Path) -> list[DataProblem]:
 
 
 def main(path: str | None = None) -> int:
-    """Imprime los conteos de cada conjunto y una línea por problema; así lo usa la CLI.
+    """Imprime los conteos de cada conjunto y los problemas (los primeros `SHOWN_PER_FILE` de cada archivo y
+    cuántos más hay); así lo usa la CLI.
 
     Args:
         path: la carpeta ``data/`` o una carpeta de conjunto; ``None`` usa
@@ -284,7 +331,14 @@ def main(path: str | None = None) -> int:
     if not problems:
         print("[OK] Los datos están bien.")
         return 0
-    print(f"[FALLA] Encontré {len(problems)} problema(s):")
+    by_file: dict[str, list[DataProblem]] = {}
     for problem in problems:
-        print(problem)
+        by_file.setdefault(str(problem.path), []).append(problem)
+    print(f"[FALLA] Encontré {len(problems)} problema(s):")
+    for path, found in by_file.items():
+        for problem in found[:SHOWN_PER_FILE]:
+            print(problem)
+        if len(found) > SHOWN_PER_FILE:
+            print(f"… y {len(found) - SHOWN_PER_FILE} problema(s) más en {path}: arregla los de arriba y vuelve a "
+                  "validar (suelen tener la misma causa).")
     return 1

@@ -36,7 +36,8 @@ class EvaluateConfig(Config):
 
     model: str | None = _f(None, "nombre del catálogo, id del hub o carpeta local; si no lo das, el del modo")
     adapter: Path | None = _f(None, "carpeta de un adaptador LoRA entrenado sobre ese modelo")
-    task: Task = _f("all", "tarea: perplexity, finance, variants o all (las tres)")
+    task: Task = _f("all", "tarea: perplexity (o perplejidad), finance (o finanzas), variants (o variantes) o all "
+                           "(o todas: las tres)")
     limit: int | None = _f(None, "usa solo N textos o preguntas de cada tarea, repartidos por país")
     output: Path | None = _f(None, "archivo JSON donde se guardan todas las cifras con sus intervalos")
     mode: Mode | None = _f(None, "modo del curso (gpu, cpu, diminuto); si no lo das, LATAMLAB_MODO")
@@ -44,6 +45,9 @@ class EvaluateConfig(Config):
     split: FinanceSplit = _f("referencia", "división de finanzas (referencia trae hechos vistos y no vistos)")
     batch_size: int = _f(8, "textos o preguntas por lote")
     max_new_tokens: int = _f(48, "tokens máximos de cada respuesta de finanzas")
+
+    #: Las tareas con las palabras del README («perplejidad, finanzas y variantes»).
+    ALIASES = {"task": {"perplejidad": "perplexity", "finanzas": "finance", "variantes": "variants", "todas": "all"}}
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -128,8 +128,13 @@ def find_card(name: str) -> ModelCard | None:
     return next((c for c in cards.values() if c.hub_id and c.hub_id.lower() == name.lower()), None)
 
 
-def get_card(name: str) -> ModelCard:
+def get_card(name: str, field: str = "model") -> ModelCard:
     """Busca un modelo del catálogo por nombre corto (o por su `hub_id`).
+
+    Args:
+        name: nombre corto o `hub_id`.
+        field: la opción donde vino el nombre (``model`` en `TrainConfig`, `EvaluateConfig` y `MemoryOptions`), para
+            que el error nombre lo que escribiste.
 
     Raises:
         ConfigError: si no existe; el mensaje sugiere los nombres más parecidos.
@@ -140,7 +145,7 @@ def get_card(name: str) -> ModelCard:
     hint = suggest_names(name)
     tip = f" ¿Quisiste decir {', '.join(hint)}?" if hint else ""
     raise ConfigError(
-        f"`name` {name!r} no está en el catálogo.{tip} Ejecuta `latamlab modelos` para ver la lista completa."
+        f"`{field}` {name!r} no está en el catálogo.{tip} Ejecuta `latamlab modelos` para ver la lista completa."
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+from latamlab.config import closest
 from latamlab.errors import ConfigError
 
 __all__ = ["Precision", "PRECISIONS", "CODE_BITS", "BLOCKWISE", "check_precision", "check_block_size",
@@ -32,7 +33,8 @@ def check_precision(precision: str) -> Precision:
     """
     value = str(precision).strip().lower()
     if value not in PRECISIONS:
-        raise ConfigError(f"`precision` debe ser una de {', '.join(PRECISIONS)}; recibí {precision!r}.")
+        raise ConfigError(f"`precision` debe ser una de {', '.join(PRECISIONS)}; recibí {precision!r}."
+                          f"{closest(str(precision), PRECISIONS)}")
     return value  # type: ignore[return-value]
 
 

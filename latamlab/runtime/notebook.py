@@ -15,10 +15,12 @@ from contextlib import contextmanager
 
 from latamlab.runtime.device import ENV_MODE, resolve_mode
 
-__all__ = ["ENV_PROGRESS", "setup", "seed_everything", "quiet_libraries", "progress", "progress_enabled",
-           "progress_off", "set_threads"]
+__all__ = ["ENV_PROGRESS", "TRACEBACK_HINT", "setup", "seed_everything", "quiet_libraries", "progress",
+           "progress_enabled", "progress_off", "set_threads", "show_errors_in_one_line"]
 
 ENV_PROGRESS = "LATAMLAB_PROGRESO"
+#: La línea que sigue al error de latamlab en un cuaderno: dónde está el *traceback* que no se muestra.
+TRACEBACK_HINT = "(Para ver el traceback completo, de dónde vino el error, ejecuta %tb en una celda nueva.)"
 
 
 def quiet_libraries() -> None:
@@ -26,14 +28,12 @@ def quiet_libraries() -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    # bitsandbytes en CPU sin el paquete opcional `kernels` avisa al usarse ("Failed to load CPU
-    # gemm_4bit_forward"); es inofensivo (usa su ruta propia) y por eso se baja su registro a ERROR.
+    # Los avisos que salen al importar (torchao, torch.utils._pytree, bitsandbytes en CPU) ya los filtra
+    # `latamlab.runtime.noise` al importar latamlab, cada uno con su razón; aquí se baja el resto a ERROR.
     # llama-cpp-python (cuaderno 06) copia a stderr todo el registro de llama.cpp (carga, cuantización) salvo que
     # su registro "llama-cpp-python" esté por encima de ese nivel.
-    # torchao (cuaderno 06) avisa al importarse que sus extensiones de CUDA no cargan (en CPU no hacen falta) y
-    # torch, que torchao registra sus enumeraciones de una forma obsoleta (`torch.utils._pytree`): nada que hacer.
     for name in ("bitsandbytes", "transformers", "datasets", "huggingface_hub", "accelerate", "peft", "trl",
-                 "torchao", "torch.utils._pytree", "llama-cpp-python"):
+                 "torchao", "llama-cpp-python"):
         logging.getLogger(name).setLevel(logging.ERROR)
     try:
         import transformers
@@ -105,8 +105,39 @@ def set_threads(threads: int | None = None) -> int:
     return torch.get_num_threads()
 
 
+def _one_line(shell, etype: type, value: BaseException, tb, tb_offset: int | None = None) -> None:
+    """Manejador de IPython para `LatamlabError`: su línea en español en lugar del *traceback*."""
+    shell._get_exc_info((etype, value, tb))  # lo guarda en sys.last_*: así %tb muestra el traceback completo
+    shell._showtraceback(etype, value, [f"error: {value}", TRACEBACK_HINT])
+
+
+def show_errors_in_one_line() -> bool:
+    """En un cuaderno (IPython), muestra cada `LatamlabError` como su línea en español, sin el *traceback*.
+
+    El mensaje ya dice qué recibió, qué se permite y cómo arreglarlo; el *traceback* de 11 líneas que IPython
+    pone antes lo tapa. Queda a una celda de distancia: ``%tb``. Las demás excepciones se muestran como siempre.
+
+    Returns:
+        ``True`` si se instaló (hay un IPython activo); ``False`` fuera de un cuaderno.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    from latamlab.errors import LatamlabError
+
+    shell.set_custom_exc((LatamlabError,), _one_line)
+    return True
+
+
 def setup(mode: str | None = None, seed: int = 0, quiet: bool = True) -> str:
-    """Deja el cuaderno listo: modo, semillas, hilos, gráficos y salida silenciosa.
+    """Deja el cuaderno listo: modo, semillas, hilos, gráficos, salida silenciosa y errores de una línea.
+
+    Un `LatamlabError` se muestra como su línea en español (``%tb`` muestra el *traceback*); ver
+    `show_errors_in_one_line`.
 
     Args:
         mode: ``gpu``, ``cpu`` o ``diminuto``; ``None`` lo lee de ``LATAMLAB_MODO`` (o lo deduce).
@@ -124,6 +155,7 @@ def setup(mode: str | None = None, seed: int = 0, quiet: bool = True) -> str:
         quiet_libraries()
     seed_everything(seed)
     set_threads()
+    show_errors_in_one_line()
     import matplotlib.pyplot as plt
 
     plt.rcParams.update({"figure.figsize": (7, 4), "figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})

@@ -169,6 +169,9 @@ def load_train_config(source: str | Path, **overrides: Any) -> TrainConfig:
         ConfigError: si no es ni un preset ni un archivo, o si trae una clave o un valor no permitidos.
     """
     path = Path(source).expanduser()
+    if not path.is_file() and path.suffix in (".yaml", ".yml"):
+        raise ConfigError(f"No encuentro el archivo {source}; revisa la ruta (desde la carpeta donde estás) o usa "
+                          f"un preset: {', '.join(preset_names())}.")
     if not path.is_file():
         names = preset_names()
         if str(source) not in names:

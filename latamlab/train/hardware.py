@@ -6,11 +6,12 @@ Todo lo que puede fallar por una opción equivocada falla aquí, antes de escrib
 from __future__ import annotations
 
 import tempfile
+import warnings
 from pathlib import Path
 
 import torch
 
-from latamlab.errors import ConfigError
+from latamlab.errors import ConfigError, os_reason
 from latamlab.quant.presets import TORCH_DTYPES
 from latamlab.runtime.device import bf16_reason, native_bf16
 from latamlab.train.config import TrainConfig
@@ -22,6 +23,8 @@ __all__ = ["mixed_dtype", "optimizer_for", "check_writable", "load_chat_splits"]
 def mixed_dtype(config: TrainConfig, device: torch.device) -> torch.dtype:
     """Tipo del cálculo mixto: fp16 en una GPU de capacidad < 8.0, bf16 en las demás GPU, fp32 en CPU.
 
+    Avisa (una línea, `UserWarning`) si pides bf16 en una CPU que no lo tiene nativo: funciona, pero muy lento.
+
     Raises:
         ConfigError: si pides bf16 (en `compute_dtype` o `precision`) en una GPU sin bf16, como una T4.
     """
@@ -30,6 +33,11 @@ def mixed_dtype(config: TrainConfig, device: torch.device) -> torch.dtype:
         field = "compute_dtype" if config.compute_dtype == "bf16" else "precision"
         raise ConfigError(f"Pediste `{field}`=bf16, pero esta GPU no lo tiene ({bf16_reason(device)}). "
                           f"Usa `{field}`={'auto' if field == 'compute_dtype' else 'nf4'} (fp16 en una T4).")
+    if device.type == "cpu" and wants_bf16 and not native_bf16(device):
+        field = "compute_dtype" if config.compute_dtype == "bf16" else "precision"
+        warnings.warn(f"Pediste `{field}`=bf16, pero esta CPU no tiene bf16 nativo (ni AVX512-BF16 ni AMX): se emula "
+                      f"y cada paso va unas 13 veces más lento que en fp32. Para ir rápido, usa `{field}`="
+                      f"{'auto' if field == 'compute_dtype' else 'nf4 o fp32'}.", UserWarning, stacklevel=2)
     if config.compute_dtype == "fp16" and device.type == "cpu":
         raise ConfigError("Pediste `compute_dtype`=fp16 en CPU, donde la precisión mixta fp16 no existe. "
                           "Usa `compute_dtype`=auto (fp32 en CPU).")
@@ -66,8 +74,8 @@ def check_writable(output_dir: Path) -> None:
         with tempfile.TemporaryFile(dir=existing, prefix=".latamlab-prueba-"):
             pass
     except OSError as err:
-        raise ConfigError(f"No puedo escribir en `output_dir`={output_dir} ({existing}: {err.strerror}); elige una "
-                          "carpeta tuya, p. ej., --output_dir salidas/mi-entrenamiento.") from None
+        raise ConfigError(f"No puedo escribir en `output_dir`={output_dir}: {existing} {os_reason(err)}; elige una "
+                          "carpeta tuya, p. ej., salidas/mi-entrenamiento.") from None
 
 
 def load_chat_splits(config: TrainConfig):
@@ -85,7 +93,7 @@ def load_chat_splits(config: TrainConfig):
     """
     from datasets import Dataset
 
-    from latamlab.data.chat import to_chat_dataset
+    from latamlab.data.chat import CHAT_FIELDS, to_chat, to_chat_dataset
     from latamlab.data.jsonl import read_jsonl
     from latamlab.data.loaders import load_consumer, load_finance
     from latamlab.data.subsets import stratified_subset
@@ -101,7 +109,12 @@ def load_chat_splits(config: TrainConfig):
         if not files["train"].is_file():
             raise ConfigError(f"`dataset`={config.dataset}: no encuentro {files['train']}; la carpeta necesita "
                               "train.jsonl (y, si quieres evaluar, validation.jsonl).")
-        raw = {n: Dataset.from_list([r.data for r in read_jsonl(p)]) for n, p in files.items()}
+        records = {n: read_jsonl(p) for n, p in files.items()}
+        for name, path in files.items():  # con su línea, antes de que `datasets` llene con None un campo que falta
+            for record in records[name]:
+                to_chat(record.data, config.system_prompt, str(path), record.line)
+        kept = (*CHAT_FIELDS, "pais")  # los demás campos son libres y podrían mezclar tipos, que `datasets` no admite
+        raw = {n: Dataset.from_list([{k: r.data[k] for k in kept if k in r.data} for r in records[n]]) for n in files}
         sources = {n: str(p) for n, p in files.items()}
     limits = {"train": config.max_train_examples, "validation": config.max_eval_examples}
     out = {}

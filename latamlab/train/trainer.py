@@ -21,6 +21,7 @@ from latamlab.data.chat import TruncationReport, conversation_lengths, truncatio
 from latamlab.errors import ConfigError
 from latamlab.numbers import fmt_number
 from latamlab.train.callbacks import LOG_NAME, GuardCallback, ProgressLogCallback, read_log, trim_log
+from latamlab.train.card import ModelCardCallback, write_model_card
 from latamlab.train.checkpoints import IncompleteCheckpointWarning, latest_complete_checkpoint
 from latamlab.train.compat import peft_wrapping
 from latamlab.train.config import TrainConfig
@@ -230,13 +231,13 @@ def train(config: TrainConfig | None = None, *, callbacks: list | None = None, *
     elif main and log_path.exists():
         log_path.unlink()  # un entrenamiento nuevo empieza su registro (los puntos de control no se tocan)
     logger = ProgressLogCallback(log_path)
+    adapter_dir = config.output_dir / ADAPTER_DIR
     ours = [GuardCallback(model), logger] if device.type == "cpu" else [logger]
     trainer = build_trainer(config, model, tokenizer, train_ds, eval_ds if evaluates else None, dtype, device,
-                            callbacks=[*ours, *(callbacks or [])])
+                            callbacks=[*ours, ModelCardCallback(config, adapter_dir), *(callbacks or [])])
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     start = time.perf_counter()
-    adapter_dir = config.output_dir / ADAPTER_DIR
     with warnings.catch_warnings():
         # Al guardar, peft busca el config.json de la base en el hub para saber si cambió el vocabulario; sin
         # conexión (un id del hub ya descargado) avisa y supone que no cambió, que es lo cierto en el curso.
@@ -244,6 +245,9 @@ def train(config: TrainConfig | None = None, *, callbacks: list | None = None, *
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
         seconds = time.perf_counter() - start
         trainer.save_model(str(adapter_dir))
+    if main:  # la ficha en español, en vez de la de TRL (output_dir) y la de peft (adaptador)
+        for folder in (config.output_dir, adapter_dir):
+            write_model_card(folder, config, trainer.state.global_step, adapter_dir)
     trainer.accelerator.wait_for_everyone()  # los demás procesos leen el registro y el adaptador ya completos
     rows = read_log(log_path)
     losses = [r["loss"] for r in rows if "loss" in r]
