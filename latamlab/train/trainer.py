@@ -99,6 +99,31 @@ def _peak_memory(device: torch.device) -> tuple[int, str]:
     return rss * (1 if sys.platform == "darwin" else 1024), "RSS pico del proceso"
 
 
+def _light_tokenizer_fingerprint(tokenizer) -> None:
+    """Que `datasets` calcule la huella del tokenizador sin sus copias en Python del vocabulario y las fusiones.
+
+    TRL prepara los datos con ``dataset.map(…, fn_kwargs={"processing_class": tokenizer})`` y `datasets` calcula una
+    huella de esos argumentos serializando el tokenizador entero: con el vocabulario de Gemma (262 144 *tokens*),
+    ``_vocab`` y ``_merges`` le llevaban ≈ 10 s en cada `map`, ≈ 20 s por entrenador armado (cada `train` y cada
+    `validation_loss`). El tokenizador de `tokenizers` (``_tokenizer``), que también entra en la huella, ya contiene
+    el mismo vocabulario y las mismas fusiones: la huella sigue cambiando si cambia cualquiera de ellos.
+    """
+    try:
+        from datasets.utils import _dill
+    except ImportError:  # otra versión de datasets: la huella se calcula como siempre
+        return
+    save = getattr(_dill, "_save_transformersPreTrainedTokenizerBase", None)
+    if save is None or not {"_vocab", "_merges"} & set(vars(tokenizer)) or "_tokenizer" not in vars(tokenizer):
+        return
+
+    def save_light(pickler, obj) -> None:
+        light = object.__new__(type(obj))
+        light.__dict__.update({k: v for k, v in vars(obj).items() if k not in ("_vocab", "_merges")})
+        save(pickler, light)
+
+    _dill.pklregister(type(tokenizer))(save_light)
+
+
 def build_trainer(config: TrainConfig, model, tokenizer, train_dataset, eval_dataset, dtype: torch.dtype,
                   device: torch.device, callbacks: list | None = None):
     """`SFTTrainer` con LoRA, pérdida solo en la respuesta y los valores del hardware (sin entrenar aún).
@@ -113,6 +138,7 @@ def build_trainer(config: TrainConfig, model, tokenizer, train_dataset, eval_dat
     from latamlab.train.collate import EndOfTurnCollator
     from latamlab.train.loss import AnswerOnlySFTTrainer
 
+    _light_tokenizer_fingerprint(tokenizer)
     lora = None
     if not isinstance(model, PeftModel):
         targets = config.target_modules
