@@ -131,7 +131,7 @@ def test_zero3_divides_weights_gradients_and_optimizer_by_hand():
 
 @pytest.mark.parametrize("args,message", [
     (["--gpu", "t5"], "¿Quisiste decir `t4`?"),
-    (["--batch_size", "0"], "`batch_size` debe ser un entero ≥ 1; recibí 0."),
+    (["--batch_size", "0"], "`--batch_size` debe ser un entero ≥ 1; recibí 0."),  # nombra la opción que escribiste
     (["--method", "qlorra"], "¿Quisiste decir `qlora`?"),
 ])
 def test_cli_errors_are_one_spanish_line(args, message, capsys):
