@@ -114,7 +114,7 @@ def fp16_en_cpu(tmp_path):
 
 
 @pytest.fixture
-def max_length_muy_chico(tmp_path):
+def max_length_muy_corto(tmp_path):
     return Mistake(_train(tmp_path, "--max_length", "8"), "`--max_length`=8", "Sube `--max_length`")
 
 
@@ -300,7 +300,7 @@ def cuaderno_con_precision_equivocada(tmp_path):
 
 CASES = [
     "modelo_mal_escrito", "precision_equivocada", "preset_mal_escrito", "modo_mal_escrito", "opcion_que_no_existe",
-    "tasa_que_no_es_numero", "cero_pasos", "conjunto_mal_escrito", "fp16_en_cpu", "max_length_muy_chico",
+    "tasa_que_no_es_numero", "cero_pasos", "conjunto_mal_escrito", "fp16_en_cpu", "max_length_muy_corto",
     "adaptador_inicial_que_no_existe", "memoria_con_modelo_mal_escrito", "preparar_un_modelo_desconocido",
     "evaluar_con_tarea_mal_escrita", "evaluar_sin_adaptador", "yaml_que_no_existe", "yaml_con_clave_mal_escrita",
     "yaml_mal_sangrado", "yaml_con_valor_invalido", "carpeta_sin_permiso", "salida_dentro_de_un_archivo",

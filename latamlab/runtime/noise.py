@@ -38,7 +38,7 @@ NOISE: tuple[Noise, ...] = (
           "al importarse, torchao registra sus enumeraciones (`KernelPreference`…) con una llamada que torch marca "
           "obsoleta; lo tiene que cambiar torchao, no quien usa el curso."),
     Noise("bitsandbytes.backends.cpu.ops", "Failed to load CPU gemm_4bit_forward",
-          "en una CPU con AVX512-BF16, bitsandbytes busca un núcleo opcional en el paquete `kernels` (que pide "
+          "en una CPU con AVX512-BF16, bitsandbytes busca una rutina de cómputo opcional en el paquete `kernels` (que pide "
           "internet) y, si no está, usa su ruta propia: la misma que el curso mide en las demás CPU."),
 )
 
