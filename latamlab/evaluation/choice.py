@@ -71,8 +71,9 @@ def _pairs_logprobs(model, pairs: Sequence[tuple[list[int], int]]) -> list[tuple
     shared = 0
     while all(len(x) > shared for x in inputs) and len({x[shared] for x in inputs}) == 1:
         shared += 1
+    longest = max(map(len, inputs))
     first = min(n for _, n in pairs) - 1  # la primera posición cuyos logits hacen falta
-    if shared < 1 or (shared < max(map(len, inputs)) and not _keeps_cache(model)):
+    if shared < 1 or (shared < longest and not _keeps_cache(model)):
         results = []
         for whole, n in pairs:  # sin comienzo común, o un modelo sin caché: una pasada por continuación
             logits = model(input_ids=torch.tensor([whole[:-1]], device=device), logits_to_keep=len(whole) - n)
@@ -82,7 +83,7 @@ def _pairs_logprobs(model, pairs: Sequence[tuple[list[int], int]]) -> list[tuple
     # calcularla en todo el enunciado costaba tanto como el resto del modelo.
     keep = max(shared - first, 1)
     prefix = model(input_ids=torch.tensor([inputs[0][:shared]], device=device), logits_to_keep=keep,
-                   use_cache=shared < max(map(len, inputs)))
+                   use_cache=shared < longest)
     by_position = {shared - keep + j: prefix.logits[0, j] for j in range(keep)}
     rest = [x[shared:] for x in inputs]
     width = max(map(len, rest))
